@@ -1,0 +1,5 @@
+import sys
+
+from fakerancher.cli import main
+
+sys.exit(main())

@@ -1,0 +1,364 @@
+"""The WSGI app: werkzeug routing from HTTP to resource operations, and Cattle JSON back.
+
+Thin on purpose: it parses the request (project scope, method override, strict JSON body),
+calls `Resources`, renders with `Renderer` and answers errors as Cattle error documents.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from fakerancher import listing, tokens
+from fakerancher.errors import ApiError, method_not_allowed, not_found
+from fakerancher.render import Renderer, format_project_id
+from fakerancher.schemas import ALL_SCHEMAS, SCHEMA, ResourceType, lookup
+from fakerancher.store import DEFAULT_PROJECT_ID, Record
+from fakerancher.urls import API_VERSION, Urls
+from fakerancher.validation import invalid_body, parse_json_body
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from fakerancher.fake import FakeRancher
+
+log = logging.getLogger("fakerancher")
+
+SUPPORTED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
+RANCHER_VERSION = "v1.6.30"
+MAX_BODY_BYTES = 16 * 1024 * 1024
+_PROJECT_PATH = re.compile(r"/v1/projects/([^/]+)(/.+)")
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+URL_MAP = Map(
+    [
+        Rule("/", endpoint="root"),
+        Rule("/v1", endpoint="version"),
+        Rule("/v1/scripts/<token>", endpoint="script"),
+        Rule("/v1/<type_name>", endpoint="collection"),
+        Rule("/v1/<type_name>/<resource_id>", endpoint="resource"),
+        Rule("/v1/<type_name>/<resource_id>/<link>", endpoint="link"),
+    ],
+    strict_slashes=False,
+    merge_slashes=False,
+)
+
+
+@dataclass(slots=True)
+class Call:
+    """One parsed API request."""
+
+    request: Request
+    method: str
+    path: str
+    params: list[tuple[str, str]]
+    urls: Urls
+    project_id: int
+    renderer: Renderer
+
+    def param(self, name: str) -> str | None:
+        return next((v for k, v in self.params if k == name), None)
+
+
+class CattleApp:
+    """The WSGI callable serving one `FakeRancher`."""
+
+    def __init__(self, fake: FakeRancher) -> None:
+        self.fake = fake
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        request.max_content_length = MAX_BODY_BYTES
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        fake = self.fake
+        path = request.path
+        urls = Urls(request.host_url.rstrip("/"))
+        project_id = DEFAULT_PROJECT_ID
+        try:
+            with fake.store.lock:
+                now = fake.clock.now()
+                fake.store.settle(now)
+                path, urls, project_id = self._scope(request, path, urls)
+                method = _method(request)
+                call = Call(
+                    request=request,
+                    method=method,
+                    path=path,
+                    params=list(request.args.items(multi=True)),
+                    urls=urls,
+                    project_id=project_id,
+                    renderer=Renderer(urls, now, method),
+                )
+                result = self._dispatch(call, now)
+                if isinstance(result, Response):
+                    return self._finish(result, urls, project_id)
+                status, body = result
+        except ApiError as error:
+            status, body = error.status, error.document(fake.store.new_uuid())
+        except HTTPException as error:  # e.g. a body over max_content_length
+            code = error.code or 400
+            status, body = code, ApiError(code, error.name).document(fake.store.new_uuid())
+        except Exception:  # a bug must still answer as Cattle would, never with a traceback
+            log.exception("unexpected error answering %s %s", request.method, request.path)
+            status, body = 500, ApiError(500).document(fake.store.new_uuid())
+        return self._finish(json_response(status, body), urls, project_id)
+
+    # -- request parsing ------------------------------------------------------------------
+    def _scope(self, request: Request, path: str, urls: Urls) -> tuple[str, Urls, int]:
+        """Project scope from the path, the X-API-Project-Id header or `projectId`."""
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        raw_project: str | None = None
+        match = _PROJECT_PATH.fullmatch(path)
+        if match and not match.group(2).lower().startswith("/projectmembers"):
+            raw_project = match.group(1)
+            path = f"/{API_VERSION}{match.group(2)}"
+            urls = Urls(urls.host_url, f"/projects/{raw_project}")
+        else:
+            raw_project = request.headers.get("X-API-Project-Id") or request.args.get("projectId")
+        if raw_project is None:
+            return path, urls, DEFAULT_PROJECT_ID
+        if path.startswith(f"/{API_VERSION}/scripts/"):
+            # The scripts handler runs before authentication: no project check.
+            return path, urls, DEFAULT_PROJECT_ID
+        project = self.fake.resources.project(raw_project)
+        if project is None:
+            raise ApiError(403)
+        return path, urls, project.id
+
+    # -- dispatch -------------------------------------------------------------------------
+    def _dispatch(self, call: Call, now: float) -> tuple[int, Any] | Response:
+        try:
+            endpoint, args = URL_MAP.bind("fake").match(call.path, method="GET")
+        except HTTPException:
+            raise not_found() from None
+        if endpoint == "root":
+            _require(call, "GET")
+            return 200, self._versions(call)
+        if endpoint == "version":
+            _require(call, "GET")
+            return 200, self._version(call)
+        if endpoint == "script":
+            _require(call, "GET", "POST")
+            return self._script(call, args["token"], now)
+        rtype = lookup(args["type_name"])
+        if rtype is None:
+            raise not_found()
+        if endpoint == "collection":
+            return self._collection(call, rtype, now)
+        if rtype is SCHEMA:
+            return self._schema(call, args["resource_id"], args.get("link"))
+        record = self.fake.resources.get(rtype, call.project_id, args["resource_id"])
+        if endpoint == "resource":
+            return self._resource(call, rtype, record, now)
+        return self._link(call, rtype, record, args["link"])
+
+    def _versions(self, call: Call) -> dict[str, Any]:
+        base = call.urls.host_url.lower()
+        version = self._version_document(f"{base}/{API_VERSION}")
+        collection = listing.plain_collection("apiVersion", call.request.base_url, [version])
+        collection["links"]["latest"] = f"{base}/{API_VERSION}"
+        return collection
+
+    def _version(self, call: Call) -> dict[str, Any]:
+        doc = self._version_document(call.request.base_url)
+        links = doc["links"]
+        for rtype in sorted(ALL_SCHEMAS, key=lambda t: t.plural):
+            if "GET" in rtype.collection_methods:
+                links[rtype.plural] = call.urls.collection(rtype)
+        return doc
+
+    @staticmethod
+    def _version_document(self_url: str) -> dict[str, Any]:
+        return {
+            "id": API_VERSION,
+            "type": "apiVersion",
+            "links": {"self": self_url},
+            "actions": {},
+            "baseType": "apiVersion",
+        }
+
+    def _schema(self, call: Call, schema_id: str, link: str | None) -> tuple[int, Any]:
+        schema = lookup(schema_id)
+        if schema is None or link is not None:
+            raise not_found()
+        _require(call, "GET")
+        return 200, schema_document(schema, call.urls)
+
+    def _collection(self, call: Call, rtype: ResourceType, now: float) -> tuple[int, Any]:
+        resources = self.fake.resources
+        if rtype is SCHEMA:
+            _require(call, "GET")
+            data = [schema_document(s, call.urls) for s in ALL_SCHEMAS]
+            return 200, listing.plain_collection("schema", call.request.base_url, data)
+        action = call.param("action") if call.method == "POST" else None
+        if action is not None:
+            raise ApiError(422, "InvalidAction", field_name="action")
+        if call.method == "POST":
+            if "POST" not in rtype.collection_methods:
+                raise method_not_allowed()
+            body = _body(call)
+            record = resources.create(rtype, call.project_id, body, now)
+            return 201, call.renderer.resource(record)
+        _require(call, "GET")
+        query = listing.parse_query(rtype, call.params)
+        records = resources.listing(rtype, call.project_id, query.include_removed)
+        return 200, self._collection_document(call, rtype, records, query)
+
+    def _collection_document(
+        self, call: Call, rtype: ResourceType, records: list[Record], query: listing.CollectionQuery
+    ) -> dict[str, Any]:
+        page, has_more = listing.apply(records, query)
+        data = [call.renderer.resource(r) for r in page]
+        if query.include is not None:
+            for doc, record in zip(data, page, strict=True):
+                doc[query.include] = self._embedded(call, rtype, record, query.include)
+        return listing.collection_document(
+            rtype, call.request.base_url, call.params, query, data, has_more
+        )
+
+    def _resource(
+        self, call: Call, rtype: ResourceType, record: Record, now: float
+    ) -> tuple[int, Any]:
+        resources = self.fake.resources
+        if call.method == "POST":
+            action = call.param("action")
+            if action is None:
+                raise method_not_allowed()
+            _body(call)
+            return 202, call.renderer.resource(resources.action(rtype, record, action, now))
+        if call.method == "GET":
+            if "GET" not in rtype.resource_methods:
+                raise method_not_allowed()
+            return 200, call.renderer.resource(record)
+        if call.method == "PUT":
+            if "PUT" not in rtype.resource_methods:
+                raise method_not_allowed()
+            body = _body(call)
+            return 200, call.renderer.resource(resources.update(rtype, record, body))
+        if call.method == "DELETE":
+            return 200, call.renderer.resource(resources.delete(rtype, record, now))
+        raise method_not_allowed()
+
+    def _link(self, call: Call, rtype: ResourceType, record: Record, link: str) -> tuple[int, Any]:
+        name = next((n for n in rtype.link_names if n.lower() == link.lower()), None)
+        if name is None:
+            raise not_found()
+        _require(call, "GET")
+        child = rtype.child_links.get(name)
+        if child is not None:
+            child_type = lookup(child[0])
+            assert child_type is not None
+            query = listing.parse_query(child_type, call.params)
+            records = self.fake.resources.children(record, child_type.id, child[1])
+            return 200, self._collection_document(call, child_type, records, query)
+        embedded = self._embedded(call, rtype, record, name)
+        if embedded is None:
+            raise not_found()
+        if isinstance(embedded, list):
+            return 200, listing.plain_collection(name.rstrip("s"), call.request.base_url, [])
+        return 200, embedded
+
+    def _embedded(self, call: Call, rtype: ResourceType, record: Record, name: str) -> Any:
+        """What a link leads to, as `include=<link>` embeds it."""
+        resources = self.fake.resources
+        if name == "account":
+            project = resources.store.get("project", record.account_id)
+            return None if project is None else call.renderer.resource(project)
+        followed = rtype.reference_links.get(name)
+        if followed is not None:
+            target_id = record.values.get(followed)
+            field = rtype.field(followed)
+            assert field is not None
+            target = (
+                None if target_id is None else resources.store.get(field.reference_type, target_id)
+            )
+            return None if target is None else call.renderer.resource(target)
+        child = rtype.child_links.get(name)
+        if child is not None:
+            return [call.renderer.resource(r) for r in resources.children(record, *child)]
+        return []
+
+    def _script(self, call: Call, token: str, now: float) -> Response:
+        for record in self.fake.resources.store.all_records():
+            if (
+                record.type == "registrationToken"
+                and record.state == "active"
+                and record.removed is None
+                and tokens.token_matches(
+                    token, record.values["publicValue"], record.values["secretValue"], now
+                )
+            ):
+                forwarded = call.request.headers.get("X-Forwarded-For", "")
+                client_ip = forwarded.split(",")[0].strip() or call.request.remote_addr or ""
+                script = tokens.agent_script(token, call.urls.cattle_url, client_ip)
+                return Response(script, status=200, content_type="text/plain; charset=utf-8")
+        raise not_found()
+
+    # -- response -------------------------------------------------------------------------
+    def _finish(self, response: Response, urls: Urls, project_id: int) -> Response:
+        headers = response.headers
+        headers["X-API-Schemas"] = urls.schemas
+        headers["X-API-Account-Id"] = format_project_id(project_id)
+        headers["X-API-User-Id"] = "1a1"
+        headers["X-API-Account-Kind"] = "project"
+        headers["X-Rancher-Version"] = RANCHER_VERSION
+        headers["Expires"] = "Thu, 01 Jan 1970 00:00:00 GMT"
+        return response
+
+
+def schema_document(schema: ResourceType, urls: Urls) -> dict[str, Any]:
+    return schema.document(urls.schema(schema.id), urls.collection(schema))
+
+
+def json_response(status: int, body: Any) -> Response:
+    # Cattle's Jackson writer escapes "/" in strings; the parsed content is the same.
+    text = json.dumps(body, separators=(",", ":")).replace("/", "\\/")
+    return Response(text, status=status, content_type="application/json; charset=utf-8")
+
+
+def _method(request: Request) -> str:
+    method = (request.args.get("_method") or request.method).upper()
+    if method not in SUPPORTED_METHODS:
+        raise method_not_allowed()
+    return method
+
+
+def _require(call: Call, *methods: str) -> None:
+    if call.method not in methods:
+        raise method_not_allowed()
+
+
+def _body(call: Call) -> dict[str, Any]:
+    """The request body (strict JSON whatever the Content-Type) merged over the query."""
+    request = call.request
+    body: dict[str, Any]
+    if request.mimetype == "multipart/form-data":
+        body = dict(request.form.items())
+    else:
+        raw = request.get_data(cache=True)
+        if request.mimetype == _FORM_TYPE and not raw.lstrip().startswith((b"{", b"[")):
+            # A real form post; a JSON body sent with curl's default form type is still JSON.
+            try:
+                body = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+            except (UnicodeDecodeError, ValueError):
+                raise invalid_body() from None
+        else:
+            body = parse_json_body(raw)
+    for key in dict.fromkeys(k for k, _ in call.params):
+        if key not in body:
+            values = [v for k, v in call.params if k == key]
+            body[key] = values[0] if len(values) == 1 else values
+    return body

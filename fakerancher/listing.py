@@ -1,0 +1,282 @@
+"""Collections: filters with modifiers, sort, pagination and include, as Cattle parses them.
+
+Parameters that do not name a filterable, visible field with one of its listed modifiers are
+ignored silently, exactly as `ParseCollectionAttributes` does.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from fakerancher.schemas import Field, ResourceType
+from fakerancher.store import Record
+from fakerancher.validation import parse_id
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 3000
+_RESERVED = frozenset({"sort", "order", "limit", "marker", "include"})
+_MARKER = re.compile(r"m([0-9]{1,9})")
+
+Params = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    field: Field
+    modifier: str
+    values: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class CollectionQuery:
+    conditions: dict[str, Condition] = field(default_factory=dict)
+    sort: str | None = None
+    descending: bool = False
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    include: str | None = None
+    include_removed: bool = False
+
+
+def parse_query(rtype: ResourceType, params: Params) -> CollectionQuery:
+    query = CollectionQuery()
+    grouped: dict[str, list[str]] = {}
+    for key, value in params:
+        grouped.setdefault(key, []).append(value)
+    for key, values in grouped.items():
+        if key in _RESERVED:
+            continue
+        name, _, modifier = key.rpartition("_") if "_" in key else (key, "", "eq")
+        fdef = rtype.field(name)
+        if fdef is None or modifier not in rtype.filters.get(name, ()):
+            continue
+        # One condition list per field: a later parameter for the same field replaces it.
+        query.conditions[name] = Condition(fdef, modifier, tuple(values))
+    query.include_removed = "_removed" in grouped
+    sort = grouped.get("sort", [None])[0]
+    if sort is not None and sort in rtype.filters and rtype.field(sort) is not None:
+        query.sort = sort
+        query.descending = grouped.get("order", ["asc"])[0].lower() == "desc"
+    query.limit = _parse_limit(grouped.get("limit", [None])[0])
+    marker = _MARKER.fullmatch(grouped.get("marker", [""])[0])
+    query.offset = int(marker.group(1)) if marker else 0
+    includes = grouped.get("include")
+    if includes:
+        wanted = includes[0].lower()
+        query.include = next((n for n in rtype.includeable_links if n.lower() == wanted), None)
+    return query
+
+
+def _parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    try:
+        limit = int(raw.strip())
+    except ValueError:
+        return DEFAULT_LIMIT
+    return MAX_LIMIT if limit <= 0 or limit > MAX_LIMIT else limit
+
+
+# -- values ---------------------------------------------------------------------------------
+def record_value(record: Record, name: str) -> Any:
+    """The comparable value of a field: ids as DB ints, dates as epoch seconds."""
+    if name == "id":
+        return record.id
+    if name == "accountId":
+        return record.account_id
+    if name == "kind":
+        return record.type
+    if name in ("created", "removed", "state", "uuid"):
+        return getattr(record, name)
+    return record.values.get(name)
+
+
+def _operand(fdef: Field, raw: str) -> Any:
+    if fdef.is_reference or fdef.name == "id":
+        parsed = parse_id(raw)
+        return -1 if parsed is None else parsed
+    if fdef.is_date:
+        return parse_date(raw)
+    return raw.lower()
+
+
+def parse_date(raw: str) -> int | None:
+    """`yyyy-MM-ddTHH:mm:ssZ` or epoch milliseconds; anything else matches nothing."""
+    text = raw.strip()
+    if text.isdigit() and len(text) < 16:
+        return int(text) // 1000
+    try:
+        return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return None
+
+
+def _like(pattern: str) -> re.Pattern[str]:
+    """SQL LIKE (`%` any run, `_` one char), case-insensitive as MySQL's default collation."""
+    parts = []
+    for char in pattern:
+        parts.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def _matcher(condition: Condition) -> Callable[[Any], bool]:
+    modifier = condition.modifier
+    if modifier == "null":
+        return lambda value: value is None
+    if modifier == "notnull":
+        return lambda value: value is not None
+    if modifier in ("prefix", "like", "notlike"):
+        patterns = [_like(raw + "%" if modifier == "prefix" else raw) for raw in condition.values]
+        negate = modifier == "notlike"
+
+        def like(value: Any) -> bool:
+            # SQL: a NULL column satisfies neither LIKE nor NOT LIKE.
+            if value is None:
+                return False
+            return all(bool(p.fullmatch(str(value))) != negate for p in patterns)
+
+        return like
+    operands = [_operand(condition.field, raw) for raw in condition.values]
+    compare = _COMPARISONS[modifier]
+
+    def compare_all(value: Any) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, str):
+            value = value.lower()
+        return all(operand is not None and compare(value, operand) for operand in operands)
+
+    return compare_all
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+}
+
+
+def apply(records: list[Record], query: CollectionQuery) -> tuple[list[Record], bool]:
+    """Filter, sort and page `records` (id ascending on entry): the page and whether more exist."""
+    for name, condition in query.conditions.items():
+        matches = _matcher(condition)
+        records = [r for r in records if matches(record_value(r, name))]
+    if query.sort is not None:
+        name = query.sort
+
+        def key(record: Record) -> tuple[bool, Any, int]:
+            value = record_value(record, name)
+            if isinstance(value, str):
+                value = value.lower()
+            # MySQL puts NULLs first in ascending order (and so last in descending).
+            return (value is not None, value if value is not None else 0, record.id)
+
+        records = sorted(records, key=key, reverse=query.descending)
+    end = query.offset + query.limit
+    return records[query.offset : end], len(records) > end
+
+
+# -- the collection document ----------------------------------------------------------------
+def filters_document(rtype: ResourceType, query: CollectionQuery) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for name in sorted(rtype.filters):
+        condition = query.conditions.get(name)
+        if condition is None:
+            doc[name] = None
+            continue
+        doc[name] = [
+            {"modifier": condition.modifier, "value": _display_value(condition.field, raw)}
+            for raw in condition.values
+        ]
+    return doc
+
+
+def _display_value(fdef: Field, raw: str) -> str:
+    # Reference values are shown as the raw DB id they were parsed to (e.g. "2" for 1sp2).
+    if fdef.is_reference:
+        parsed = parse_id(raw)
+        return str(-1 if parsed is None else parsed)
+    return raw
+
+
+def with_params(base_url: str, params: Params) -> str:
+    return f"{base_url}?{urlencode(list(params))}" if params else base_url
+
+
+def collection_document(
+    rtype: ResourceType,
+    base_url: str,
+    params: Params,
+    query: CollectionQuery,
+    data: list[dict[str, Any]],
+    has_more: bool,
+) -> dict[str, Any]:
+    """Cattle's collection envelope; `base_url` is the request URL without its query."""
+    kept = [(k, v) for k, v in params if k not in ("sort", "order")]
+    sort_links = {
+        name: with_params(base_url, [*kept, ("sort", name)]) for name in sorted(rtype.filters)
+    }
+    next_url = None
+    if has_more:
+        paged = [(k, v) for k, v in params if k != "marker"]
+        next_url = with_params(base_url, [*paged, ("marker", f"m{query.offset + query.limit}")])
+    sort_doc = None
+    if query.sort is not None:
+        flipped = "asc" if query.descending else "desc"
+        if any(k == "order" for k, _ in params):
+            reverse = [(k, flipped if k == "order" else v) for k, v in params]
+        else:
+            reverse = [*params, ("order", flipped)]
+        sort_doc = {
+            "name": query.sort,
+            "order": "desc" if query.descending else "asc",
+            "reverse": with_params(base_url, reverse),
+        }
+    return {
+        "type": "collection",
+        "resourceType": rtype.id,
+        "links": {"self": base_url},
+        "createTypes": {},
+        "actions": {},
+        "data": data,
+        "sortLinks": sort_links,
+        "pagination": {
+            "first": None,
+            "previous": None,
+            "next": next_url,
+            "limit": query.limit,
+            "total": None,
+            "partial": has_more,
+        },
+        "sort": sort_doc,
+        "filters": filters_document(rtype, query),
+        "createDefaults": {},
+    }
+
+
+def plain_collection(
+    resource_type: str, base_url: str, data: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A collection with no filtering machinery (schemas, API versions)."""
+    return {
+        "type": "collection",
+        "resourceType": resource_type,
+        "links": {"self": base_url},
+        "createTypes": {},
+        "actions": {},
+        "data": data,
+        "sortLinks": {},
+        "pagination": None,
+        "sort": None,
+        "filters": {},
+        "createDefaults": {},
+    }

@@ -1,0 +1,353 @@
+"""Every resource type, declared once as data.
+
+Validation, rendering, filters, sorting and the `/v1/schemas` documents are all derived from
+these declarations. They reproduce Cattle's frozen v1 schemas for the `project` role (what an
+environment API key sees), as dumped from live servers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STRING_MODIFIERS = ("eq", "ne", "prefix", "like", "notlike", "null", "notnull")
+ORDERED_MODIFIERS = ("eq", "ne", "lt", "lte", "gt", "gte", "null", "notnull")
+EQUALITY_MODIFIERS = ("eq", "ne", "null", "notnull")
+
+CREDENTIAL_STATES = (
+    "activating",
+    "active",
+    "deactivating",
+    "inactive",
+    "purged",
+    "purging",
+    "registering",
+    "removed",
+    "removing",
+    "requested",
+    "updating-active",
+    "updating-inactive",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One resource field with the flags Cattle publishes for it."""
+
+    name: str
+    type: str
+    create: bool = False
+    update: bool = False
+    required: bool = False
+    nullable: bool = False
+    read_on_create_only: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    options: tuple[str, ...] | None = None
+
+    @property
+    def is_reference(self) -> bool:
+        return self.type.startswith("reference[")
+
+    @property
+    def reference_type(self) -> str:
+        """`registry` for a `reference[registry]` field."""
+        return self.type[len("reference[") : -1]
+
+    @property
+    def is_date(self) -> bool:
+        return self.type == "date"
+
+    def document(self) -> dict[str, Any]:
+        """The field object of a schema document (flags only when not default, as gdapi does)."""
+        doc: dict[str, Any] = {
+            "type": self.type,
+            "description": None,
+            "create": self.create,
+            "update": self.update,
+        }
+        if self.required:
+            doc["required"] = True
+        if self.nullable:
+            doc["nullable"] = True
+        doc["readOnCreateOnly"] = self.read_on_create_only
+        if self.min_length is not None:
+            doc["minLength"] = self.min_length
+        if self.max_length is not None:
+            doc["maxLength"] = self.max_length
+        if self.options is not None:
+            doc["options"] = list(self.options)
+        return doc
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A Cattle resource type: fields, methods, actions, filters and links."""
+
+    id: str
+    plural: str
+    base_type: str
+    id_prefix: str
+    fields: tuple[Field, ...]
+    collection_methods: tuple[str, ...] = ("GET", "POST")
+    resource_methods: tuple[str, ...] = ("GET", "PUT", "DELETE")
+    actions: tuple[str, ...] = ()
+    action_output: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    includeable_links: tuple[str, ...] = ()
+    # Link name -> the reference field it follows (emitted only while that field is set).
+    reference_links: dict[str, str] = field(default_factory=dict)
+    # Link name -> the child type listed there, filtered on the child's reference field.
+    child_links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Links that always lead to an empty collection of a type this fake does not model.
+    empty_links: tuple[str, ...] = ()
+    listed_in_root: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field_map", {f.name: f for f in self.fields})
+
+    def field(self, name: str) -> Field | None:
+        found: Field | None = self.field_map.get(name)  # type: ignore[attr-defined]
+        return found
+
+    @property
+    def link_names(self) -> tuple[str, ...]:
+        """All link names except `self`, alphabetically (as Cattle emits them)."""
+        names = {"account", *self.reference_links, *self.child_links, *self.empty_links}
+        return tuple(sorted(names))
+
+    def document(self, schema_url: str, collection_url: str | None) -> dict[str, Any]:
+        links = {"self": schema_url}
+        if collection_url is not None and "GET" in self.collection_methods:
+            links["collection"] = collection_url
+        return {
+            "id": self.id,
+            "type": "schema",
+            "links": links,
+            "actions": {},
+            "pluralName": self.plural,
+            "resourceFields": {f.name: f.document() for f in self.fields},
+            "collectionFilters": {
+                name: {"modifiers": list(mods)} for name, mods in sorted(self.filters.items())
+            },
+            "includeableLinks": list(self.includeable_links),
+            "resourceActions": {
+                name: {"input": None, "output": self.action_output} for name in self.actions
+            },
+            "collectionActions": {},
+            "collectionFields": {},
+            "resourceMethods": list(self.resource_methods),
+            "collectionMethods": list(self.collection_methods),
+        }
+
+
+def _string(name: str, max_length: int | None = None, **flags: Any) -> Field:
+    return Field(name, "string", max_length=max_length, **flags)
+
+
+def _writable(name: str, max_length: int) -> Field:
+    return Field(name, "string", create=True, update=True, nullable=True, max_length=max_length)
+
+
+def _common_fields(states: tuple[str, ...]) -> dict[str, Field]:
+    return {
+        "accountId": Field("accountId", "reference[account]", nullable=True, max_length=255),
+        "created": Field("created", "date", nullable=True, max_length=255),
+        "description": _writable("description", 1024),
+        "id": Field("id", "int", nullable=True),
+        "kind": _string("kind", 255, nullable=True),
+        "name": _writable("name", 255),
+        "removed": Field("removed", "date", nullable=True, max_length=255),
+        "state": Field("state", "enum", max_length=128, options=states),
+        "transitioning": Field("transitioning", "enum", options=("yes", "no", "error")),
+        "transitioningMessage": _string("transitioningMessage", nullable=True),
+        "transitioningProgress": Field("transitioningProgress", "int", nullable=True),
+        "uuid": _string("uuid", 128, nullable=True),
+    }
+
+
+def _ordered(
+    fields: dict[str, Field], *extra: Field, last: tuple[Field, ...] = ()
+) -> tuple[Field, ...]:
+    merged = dict(fields)
+    for f in extra:
+        merged[f.name] = f
+    return tuple(merged[name] for name in sorted(merged)) + last
+
+
+CREDENTIAL_ACTIONS = ("update", "activate", "remove", "deactivate", "create", "purge")
+REGISTRY_ACTIONS = ("update", "activate", "remove", "restore", "deactivate", "create", "purge")
+
+CREDENTIAL_FILTERS: dict[str, tuple[str, ...]] = {
+    "accountId": EQUALITY_MODIFIERS,
+    "created": ORDERED_MODIFIERS,
+    "description": STRING_MODIFIERS,
+    "id": ORDERED_MODIFIERS,
+    "kind": STRING_MODIFIERS,
+    "name": STRING_MODIFIERS,
+    "publicValue": STRING_MODIFIERS,
+    "registryId": EQUALITY_MODIFIERS,
+    "removeTime": ORDERED_MODIFIERS,
+    "removed": ORDERED_MODIFIERS,
+    "secretValue": STRING_MODIFIERS,
+    "state": EQUALITY_MODIFIERS,
+    "uuid": STRING_MODIFIERS,
+}
+
+REGISTRY_FILTERS: dict[str, tuple[str, ...]] = {
+    "accountId": EQUALITY_MODIFIERS,
+    "agentId": EQUALITY_MODIFIERS,
+    "created": ORDERED_MODIFIERS,
+    "description": STRING_MODIFIERS,
+    "driverName": STRING_MODIFIERS,
+    "external": EQUALITY_MODIFIERS,
+    "externalId": STRING_MODIFIERS,
+    "id": ORDERED_MODIFIERS,
+    "kind": STRING_MODIFIERS,
+    "name": STRING_MODIFIERS,
+    "physicalTotalSizeMb": ORDERED_MODIFIERS,
+    "removeTime": ORDERED_MODIFIERS,
+    "removed": ORDERED_MODIFIERS,
+    "state": EQUALITY_MODIFIERS,
+    "uuid": STRING_MODIFIERS,
+    "virtualTotalSizeMb": ORDERED_MODIFIERS,
+    "volumeAccessMode": STRING_MODIFIERS,
+    "zoneId": EQUALITY_MODIFIERS,
+}
+
+_CREDENTIAL_COMMON = _common_fields(CREDENTIAL_STATES)
+
+REGISTRY_CREDENTIAL = ResourceType(
+    id="registryCredential",
+    plural="registryCredentials",
+    base_type="credential",
+    id_prefix="1c",
+    fields=_ordered(
+        _CREDENTIAL_COMMON,
+        _writable("publicValue", 4096),
+        Field("registryId", "reference[registry]", create=True, required=True, max_length=255),
+        Field(
+            "secretValue",
+            "password",
+            create=True,
+            update=True,
+            nullable=True,
+            read_on_create_only=True,
+            max_length=4096,
+        ),
+        last=(Field("email", "string", create=True, update=True, required=True, min_length=1),),
+    ),
+    actions=CREDENTIAL_ACTIONS,
+    action_output="credential",
+    filters=CREDENTIAL_FILTERS,
+    includeable_links=("images", "account", "registry", "instances"),
+    reference_links={"registry": "registryId"},
+    empty_links=("images", "instances"),
+)
+
+REGISTRATION_TOKEN = ResourceType(
+    id="registrationToken",
+    plural="registrationTokens",
+    base_type="credential",
+    id_prefix="1c",
+    fields=_ordered(
+        _CREDENTIAL_COMMON,
+        _string("command"),
+        _string("image"),
+        _string("registrationUrl"),
+        _string("token"),
+    ),
+    resource_methods=("GET",),
+    actions=CREDENTIAL_ACTIONS,
+    action_output="credential",
+    filters=CREDENTIAL_FILTERS,
+    includeable_links=("images", "account", "instances"),
+    empty_links=("images", "instances"),
+)
+
+REGISTRY = ResourceType(
+    id="registry",
+    plural="registries",
+    base_type="storagePool",
+    id_prefix="1sp",
+    fields=_ordered(
+        _common_fields((*CREDENTIAL_STATES, "restoring")),
+        _string("blockDevicePath", nullable=True),
+        _string("driverName", 255, nullable=True),
+        _string("externalId", 128, nullable=True),
+        _string("volumeAccessMode", 255, nullable=True),
+        Field("volumeCapabilities", "array[string]", nullable=True),
+        last=(Field("serverAddress", "string", create=True, required=True, min_length=1),),
+    ),
+    actions=REGISTRY_ACTIONS,
+    action_output="storagePool",
+    filters=REGISTRY_FILTERS,
+    includeable_links=("hosts", "images", "account", "credentials", "volumes"),
+    child_links={"credentials": ("registryCredential", "registryId")},
+    empty_links=("hosts", "images", "volumes"),
+)
+
+PROJECT = ResourceType(
+    id="project",
+    plural="projects",
+    base_type="account",
+    id_prefix="1a",
+    fields=_ordered(
+        _common_fields(
+            (
+                "activating",
+                "active",
+                "deactivating",
+                "inactive",
+                "purged",
+                "purging",
+                "registering",
+                "removed",
+                "removing",
+                "requested",
+                "updating-active",
+                "updating-inactive",
+            )
+        ),
+    ),
+    collection_methods=("GET",),
+    resource_methods=("GET",),
+    filters={
+        "created": ORDERED_MODIFIERS,
+        "description": STRING_MODIFIERS,
+        "id": ORDERED_MODIFIERS,
+        "kind": STRING_MODIFIERS,
+        "name": STRING_MODIFIERS,
+        "removed": ORDERED_MODIFIERS,
+        "state": EQUALITY_MODIFIERS,
+        "uuid": STRING_MODIFIERS,
+    },
+)
+
+SCHEMA = ResourceType(
+    id="schema",
+    plural="schemas",
+    base_type="schema",
+    id_prefix="",
+    fields=(),
+    collection_methods=("GET",),
+    resource_methods=("GET",),
+)
+
+RESOURCE_TYPES: tuple[ResourceType, ...] = (
+    PROJECT,
+    REGISTRATION_TOKEN,
+    REGISTRY,
+    REGISTRY_CREDENTIAL,
+)
+ALL_SCHEMAS: tuple[ResourceType, ...] = (*RESOURCE_TYPES, SCHEMA)
+
+_BY_NAME: dict[str, ResourceType] = {}
+for _schema in ALL_SCHEMAS:
+    _BY_NAME[_schema.id.lower()] = _schema
+    _BY_NAME[_schema.plural.lower()] = _schema
+
+
+def lookup(name: str) -> ResourceType | None:
+    """Find a type by schema id or plural name, in any case (as Cattle's SchemaFactory does)."""
+    return _BY_NAME.get(name.lower())

@@ -1,0 +1,102 @@
+"""The WSGI app on a real socket: a threaded werkzeug server in a background thread."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+request_log = logging.getLogger("fakerancher.requests")
+
+# socketserver's default 0.5 s poll would make every stop take up to half a second.
+POLL_INTERVAL = 0.01
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, logging to `fakerancher.requests` instead of werkzeug's logger."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if request_log.isEnabledFor(logging.INFO):
+            request_log.info("%s - %s", self.address_string(), message % args)
+
+
+class _Server(ThreadedWSGIServer):
+    """Remembers open connections so that a stop can close idle keep-alive ones at once."""
+
+    def __init__(self, host: str, port: int, app: WSGIApplication) -> None:
+        super().__init__(host, port, app, handler=_RequestHandler)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class LiveServer:
+    """A running server; a context manager that stops it on exit."""
+
+    def __init__(self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = _Server(host, port, app)
+        self.host = host
+        self.port: int = self._server.socket.getsockname()[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"fakerancher-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._server.close_connections()
+        self._thread.join()
+
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<LiveServer {self.url} {state}>"

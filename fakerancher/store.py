@@ -1,0 +1,161 @@
+"""The dict-backed store: records, id sequences, and the process engine that moves states.
+
+One re-entrant lock guards everything. Pending transitions carry a due time on the fake's
+clock and settle lazily whenever the store is touched (`settle(now)`): there are no
+background threads, so results are deterministic and frozen time works.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakerancher.lifecycle import PROCESSES, follow_up
+
+# The table (Cattle base type) each kind lives in; kinds of one table share one id sequence.
+TABLE_OF = {
+    "registryCredential": "credential",
+    "registrationToken": "credential",
+    "registry": "storagePool",
+    "project": "account",
+}
+DEFAULT_PROJECT_ID = 5
+FIRST_IDS = {"credential": 1, "storagePool": 1, "account": DEFAULT_PROJECT_ID}
+
+
+@dataclass(slots=True)
+class Pending:
+    """The running process (first) and the ones chained after it."""
+
+    processes: list[str]
+    due: float
+    seq: int
+
+
+@dataclass(slots=True, eq=False)
+class Record:
+    type: str
+    id: int
+    account_id: int
+    uuid: str
+    created: int
+    state: str
+    values: dict[str, Any] = field(default_factory=dict)
+    removed: int | None = None
+    transitioning_error: bool = False
+    transitioning_message: str | None = None
+    pending: Pending | None = None
+
+    @property
+    def table(self) -> str:
+        return TABLE_OF[self.type]
+
+    def __repr__(self) -> str:
+        # Never show values: they hold secrets.
+        return f"<Record {self.type} {self.id} {self.state}>"
+
+
+class Store:
+    def __init__(self, transition_delay: float = 0.0, seed: int | None = None) -> None:
+        self.lock = threading.RLock()
+        self.transition_delay = transition_delay
+        self.random = random.Random(seed)
+        self._by_id: dict[str, dict[int, Record]] = {t: {} for t in FIRST_IDS}
+        self._by_owner: dict[tuple[str, int], dict[int, Record]] = {}
+        self._sequences = dict(FIRST_IDS)
+        self._heap: list[tuple[float, int, Record]] = []
+        self._seq = 0
+
+    # -- identity -------------------------------------------------------------------------
+    def new_uuid(self) -> str:
+        return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
+
+    def next_id(self, table: str) -> int:
+        value = self._sequences[table]
+        self._sequences[table] = value + 1
+        return value
+
+    # -- records --------------------------------------------------------------------------
+    def add(self, record: Record) -> None:
+        self._by_id[record.table][record.id] = record
+        self._by_owner.setdefault((record.type, record.account_id), {})[record.id] = record
+
+    def get(self, type_id: str, record_id: int) -> Record | None:
+        record = self._by_id[TABLE_OF[type_id]].get(record_id)
+        return record if record is not None and record.type == type_id else None
+
+    def owned(self, type_id: str, account_id: int) -> Iterator[Record]:
+        """Every record of a type in one project (or, for projects, owned by account 0)."""
+        return iter(self._by_owner.get((type_id, account_id), {}).values())
+
+    def all_records(self) -> Iterator[Record]:
+        for table in self._by_id.values():
+            yield from table.values()
+
+    # -- the process engine ---------------------------------------------------------------
+    def start(
+        self, record: Record, process: str, now: float, then: tuple[str, ...] | None = None
+    ) -> None:
+        """Move `record` into the transitioning state of `process`, due after the delay.
+
+        `then` is the chain of processes to run after it; by default Cattle's own follow-up
+        (activate after create).
+        """
+        record.state = PROCESSES[process].transitioning_state(record.state)
+        record.transitioning_error = False
+        record.transitioning_message = None
+        if then is None:
+            following = follow_up(process)
+            then = (following,) if following else ()
+        chained = (process, *then)
+        self._seq += 1
+        due = now + self.transition_delay
+        record.pending = Pending(list(chained), due, self._seq)
+        heapq.heappush(self._heap, (due, self._seq, record))
+
+    def settle(self, now: float) -> None:
+        """Complete every transition that is due by `now`, in due order."""
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, seq, record = heapq.heappop(heap)
+            if record.pending is not None and record.pending.seq == seq:
+                self._complete(record, due)
+
+    def _complete(self, record: Record, at: float) -> None:
+        assert record.pending is not None
+        running, *rest = record.pending.processes
+        record.pending = None
+        following = PROCESSES[rest[0]] if rest else None
+        # Cattle delegates while the row is still transitioning (create -> activate).
+        if following is not None and following.can_start(record.state):
+            self.start(record, following.name, at, tuple(rest[1:]))
+            return
+        record.state = PROCESSES[running].done_state(record.state)
+        self._after(record, running, at)
+        if following is not None and following.can_start(record.state):
+            self.start(record, following.name, at, tuple(rest[1:]))
+
+    def _after(self, record: Record, process: str, at: float) -> None:
+        """Post-listeners: removal timestamps and the registry purge cascade."""
+        if process == "remove":
+            record.removed = int(at)
+        elif process == "purge" and record.type == "registry":
+            self._cascade_registry_purge(record, at)
+
+    def _cascade_registry_purge(self, registry: Record, at: float) -> None:
+        # storagepool.purge deactivates and removes every live credential of the registry.
+        for credential in list(self.owned("registryCredential", registry.account_id)):
+            if credential.removed is not None or credential.values.get("registryId") != registry.id:
+                continue
+            if credential.pending is not None:
+                if "remove" not in credential.pending.processes:
+                    credential.pending.processes.append("remove")
+            elif PROCESSES["deactivate"].can_start(credential.state):
+                self.start(credential, "deactivate", at, ("remove",))
+            elif PROCESSES["remove"].can_start(credential.state):
+                self.start(credential, "remove", at, ())

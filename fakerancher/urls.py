@@ -1,0 +1,52 @@
+"""The URLs Cattle emits: absolute, lower-cased, with the project sub-context when scoped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fakerancher.schemas import ResourceType
+
+API_VERSION = "v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    """URL builder for one request.
+
+    `host_url` is the scheme and host the client used (e.g. `http://localhost:8080`);
+    `sub_context` is `/projects/<pid>` when the request came through a project path.
+    """
+
+    host_url: str
+    sub_context: str = ""
+
+    @property
+    def root(self) -> str:
+        return f"{self.host_url}/{API_VERSION}{self.sub_context}".lower()
+
+    @property
+    def schemas(self) -> str:
+        return f"{self.root}/schemas"
+
+    def schema(self, schema_id: str) -> str:
+        return f"{self.root}/schemas/{schema_id.lower()}"
+
+    def collection(self, rtype: ResourceType) -> str:
+        return f"{self.root}/{rtype.plural.lower()}"
+
+    def resource(self, rtype: ResourceType, resource_id: str) -> str:
+        return f"{self.collection(rtype)}/{resource_id.lower()}"
+
+    def link(self, rtype: ResourceType, resource_id: str, name: str) -> str:
+        return f"{self.resource(rtype, resource_id)}/{name.lower()}"
+
+    def action(self, rtype: ResourceType, resource_id: str, name: str) -> str:
+        return f"{self.resource(rtype, resource_id)}/?action={name.lower()}"
+
+    def script(self, token: str) -> str:
+        # Not lower-cased: the token is case-sensitive and `scripts` has no schema.
+        return f"{self.host_url}/{API_VERSION}{self.sub_context}/scripts/{token}"
+
+    @property
+    def cattle_url(self) -> str:
+        return f"{self.host_url}/{API_VERSION}"

@@ -1,0 +1,130 @@
+"""Input validation derived from the schema declarations (gdapi ValidationHandler).
+
+Unknown keys and keys that are not creatable (on create) or updatable (on update) are dropped
+silently. Only the first error is reported, fields checked in schema order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fakerancher.errors import ApiError, validation_error
+from fakerancher.schemas import Field, ResourceType
+
+_ID = re.compile(r"1[a-z]+([0-9]+)")
+
+
+def parse_id(value: str) -> int | None:
+    """Cattle's TypeIdFormatter#parseId: `1` + lower-case letters + digits -> the DB id.
+
+    The prefix letters are not checked against the type (a Cattle quirk kept here).
+    """
+    match = _ID.fullmatch(value)
+    if match is None:
+        return None
+    digits = match.group(1)
+    if len(digits) > 18:
+        return None
+    return int(digits)
+
+
+def parse_json_body(raw: bytes) -> dict[str, Any]:
+    """Strict RFC 8259 parsing, as Jackson's defaults: an empty body is `{}`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_body() from None
+    if not text.strip():
+        return {}
+    try:
+        parsed = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise invalid_body() from None
+    if parsed is None:
+        return {}
+    if not isinstance(parsed, dict):
+        raise invalid_body()
+    return parsed
+
+
+def invalid_body() -> ApiError:
+    return ApiError(400, "InvalidBodyContent", message="InvalidBodyContent")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def java_length(text: str) -> int:
+    """String length in UTF-16 code units, as Java's String#length counts."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def coerce_string(field: Field, value: Any) -> str:
+    """Scalars become strings the way Java's toString would; maps and lists are refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    raise validation_error("InvalidFormat", field.name)
+
+
+# Resolves a reference field's raw value to a DB id, or None when it does not resolve.
+ReferenceResolver = Callable[[Field, str], int | None]
+
+
+def _check(field: Field, value: Any, resolve: ReferenceResolver) -> Any:
+    if value is None:
+        if not field.nullable:
+            raise validation_error("NotNullable", field.name)
+        return None
+    if field.type.startswith("array"):
+        if not isinstance(value, list):
+            raise validation_error("InvalidFormat", field.name)
+        return [coerce_string(field, item) for item in value]
+    text = coerce_string(field, value)
+    if field.is_reference:
+        resolved = resolve(field, text)
+        if resolved is None:
+            raise validation_error("InvalidReference", field.name)
+        return resolved
+    length = java_length(text)
+    if field.min_length is not None and length < field.min_length:
+        raise validation_error("MinLengthExceeded", field.name)
+    if field.max_length is not None and length > field.max_length:
+        raise validation_error("MaxLengthExceeded", field.name)
+    if field.options is not None and text not in field.options:
+        raise validation_error("InvalidOption", field.name)
+    return text
+
+
+def validate_create(
+    rtype: ResourceType, body: Mapping[str, Any], resolve: ReferenceResolver
+) -> dict[str, Any]:
+    """The creatable fields of `body`, checked and converted (references become DB ids)."""
+    accepted: dict[str, Any] = {}
+    for field in rtype.fields:
+        if not field.create:
+            continue
+        if field.name not in body:
+            if field.required:
+                raise validation_error("MissingRequired", field.name)
+            continue
+        accepted[field.name] = _check(field, body[field.name], resolve)
+    return accepted
+
+
+def validate_update(
+    rtype: ResourceType, body: Mapping[str, Any], resolve: ReferenceResolver
+) -> dict[str, Any]:
+    """The updatable fields of `body`, checked and converted."""
+    accepted: dict[str, Any] = {}
+    for field in rtype.fields:
+        if field.update and field.name in body:
+            accepted[field.name] = _check(field, body[field.name], resolve)
+    return accepted
