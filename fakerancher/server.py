@@ -23,9 +23,18 @@ POLL_INTERVAL = 0.01
 class _RequestHandler(WSGIRequestHandler):
     """werkzeug's handler, logging to `fakerancher.requests` instead of werkzeug's logger."""
 
-    def log(self, type: str, message: str, *args: Any) -> None:
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if request_log.isEnabledFor(logging.INFO):
-            request_log.info("%s - %s", self.address_string(), message % args)
+            status = getattr(code, "value", code)
+            request_log.info("%s %s %s", self.address_string(), self.requestline, status)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        request_log.log(
+            logging.ERROR if type == "error" else logging.INFO,
+            "%s %s",
+            self.address_string(),
+            message % args,
+        )
 
 
 class _Server(ThreadedWSGIServer):

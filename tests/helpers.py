@@ -31,8 +31,13 @@ def create_registry(api: Client, server_address: str = "quay.io", **fields: Any)
 
 def create_credential(api: Client, registry_id: str, **fields: Any) -> dict[str, Any]:
     """Create a registryCredential and return it once active."""
-    body = {"registryId": registry_id, "email": "ci@example.com", "publicValue": "robot",
-            "secretValue": "hunter2", **fields}
+    body = {
+        "registryId": registry_id,
+        "email": "ci@example.com",
+        "publicValue": "robot",
+        "secretValue": "hunter2",
+        **fields,
+    }
     return settled(api, create(api, "registrycredentials", body))
 
 

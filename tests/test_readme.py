@@ -1,0 +1,52 @@
+"""Every code block in README.md runs, so the documentation cannot rot."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fakerancher import FakeRancher
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```", README, re.S | re.M)
+DOCUMENTED_URL = "http://127.0.0.1:8080"
+
+
+def blocks(language: str) -> list[str]:
+    return [code for lang, code in BLOCKS if lang == language]
+
+
+def test_readme_has_runnable_blocks() -> None:
+    assert blocks("python") and blocks("shell") and blocks("console")
+    assert {lang for lang, _ in BLOCKS} <= {"python", "shell", "console"}
+
+
+@pytest.mark.parametrize("code", blocks("python"))
+def test_python_block_runs(code: str) -> None:
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+
+
+@pytest.mark.parametrize("code", blocks("shell"))
+def test_shell_block_runs_against_a_live_server(code: str) -> None:
+    with FakeRancher().serve() as server:
+        script = "set -euo pipefail\n" + code.replace(DOCUMENTED_URL, server.url)
+        result = subprocess.run(
+            ["bash", "-c", script], capture_output=True, text=True, timeout=60, check=False
+        )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "error" not in result.stderr.lower()
+
+
+@pytest.mark.parametrize("code", blocks("console"))
+def test_console_block_names_real_make_targets(code: str) -> None:
+    for line in code.splitlines():
+        command = line.split("#")[0].split()
+        if command[:1] == ["make"]:
+            dry_run = subprocess.run(
+                ["make", "-n", *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False
+            )
+            assert dry_run.returncode == 0, dry_run.stderr
