@@ -6,11 +6,15 @@ calls `Resources`, renders with `Renderer` and answers errors as Cattle error do
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -19,7 +23,12 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from fakerancher import listing, tokens
+from fakerancher.calls import Call as LoggedCall
+from fakerancher.calls import loggable_body, loggable_query
+from fakerancher.control import PREFIX as CONTROL_PREFIX
+from fakerancher.control import ControlRoutes
 from fakerancher.errors import ApiError, method_not_allowed, not_found
+from fakerancher.faults import ConnectionDropped
 from fakerancher.render import Renderer, format_project_id
 from fakerancher.schemas import ALL_SCHEMAS, SCHEMA, ResourceType, lookup
 from fakerancher.store import DEFAULT_PROJECT_ID, Record
@@ -38,6 +47,12 @@ RANCHER_VERSION = "v1.6.30"
 MAX_BODY_BYTES = 16 * 1024 * 1024
 _PROJECT_PATH = re.compile(r"/v1/projects/([^/]+)(/.+)")
 _FORM_TYPE = "application/x-www-form-urlencoded"
+_STATIC_HEADERS = (
+    ("X-API-User-Id", "1a1"),
+    ("X-API-Account-Kind", "project"),
+    ("X-Rancher-Version", RANCHER_VERSION),
+    ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
+)
 
 URL_MAP = Map(
     [
@@ -69,25 +84,102 @@ class Call:
         return next((v for k, v in self.params if k == name), None)
 
 
+@dataclass(slots=True)
+class Target:
+    """What a request touches, as the call log and fault rules see it."""
+
+    type: str | None = None
+    id: str | None = None
+    action: str | None = None
+
+
 class CattleApp:
     """The WSGI callable serving one `FakeRancher`."""
 
     def __init__(self, fake: FakeRancher) -> None:
         self.fake = fake
+        self.control = ControlRoutes(fake)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ)
-        request.max_content_length = MAX_BODY_BYTES
-        response = self.handle(request)
-        return response(environ, start_response)
+        return self.respond(Request(environ))(environ, start_response)
 
-    def handle(self, request: Request) -> Response:
+    def respond(self, request: Request) -> Response:
+        """The answer to one request; raises `ConnectionDropped` when a fault drops it."""
+        request.max_content_length = MAX_BODY_BYTES
+        if request.path == CONTROL_PREFIX or request.path.startswith(f"{CONTROL_PREFIX}/"):
+            return self.handle_control(request)
+        return self.handle_logged(request)
+
+    def handle_control(self, request: Request) -> Response:
+        try:
+            status, body = self.control.handle(request, _method(request))
+        except ApiError as error:
+            status, body = error.status, error.document(self.fake.store.new_uuid())
+        except HTTPException as error:
+            code = error.code or 400
+            status, body = code, ApiError(code, error.name).document(self.fake.store.new_uuid())
+        return json_response(status, body, cattle=False)
+
+    def handle_logged(self, request: Request) -> Response:
+        """`handle`, with fault rules applied first and the call logged after."""
+        started = time.perf_counter()
+        target = _target(request)
+        status = 0
+        try:
+            response = self._faulted(request, target) or self.handle(request, target)
+            status = response.status_code
+            return response
+        finally:
+            self._log(request, target, status, time.perf_counter() - started)
+
+    def _faulted(self, request: Request, target: Target) -> Response | None:
+        try:
+            method = _method(request)
+        except ApiError:
+            method = request.method
+        rule = self.fake.faults.fire(method, request.path, target.type, target.action)
+        if rule is None:
+            return None
+        if rule.latency:
+            time.sleep(rule.latency)
+        if rule.drop:
+            raise ConnectionDropped(f"fault rule dropped {method} {request.path}")
+        error = rule.error()
+        if error is None:
+            return None
+        urls = Urls(_host_url(request))
+        return self._finish(
+            json_response(error.status, error.document(self.fake.store.new_uuid())),
+            urls,
+            DEFAULT_PROJECT_ID,
+        )
+
+    def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
+        raw = b""
+        if request.content_length:
+            with contextlib.suppress(HTTPException):  # over max_content_length: never read
+                raw = request.get_data(cache=True)
+        self.fake.calls.append(
+            LoggedCall(
+                method=request.method,
+                path=request.path,
+                query=loggable_query(_params(request)),
+                status=status,
+                type=target.type,
+                id=target.id,
+                action=target.action,
+                duration=duration,
+                body=loggable_body(raw, request.mimetype == _FORM_TYPE),
+            )
+        )
+
+    def handle(self, request: Request, target: Target | None = None) -> Response:
         fake = self.fake
         path = request.path
-        urls = Urls(request.host_url.rstrip("/"))
+        urls = Urls(_host_url(request))
         project_id = DEFAULT_PROJECT_ID
         try:
-            with fake.store.lock:
+            with fake.lock:
                 now = fake.clock.now()
                 fake.store.settle(now)
                 path, urls, project_id = self._scope(request, path, urls)
@@ -96,7 +188,7 @@ class CattleApp:
                     request=request,
                     method=method,
                     path=path,
-                    params=list(request.args.items(multi=True)),
+                    params=_params(request),
                     urls=urls,
                     project_id=project_id,
                     renderer=Renderer(urls, now, method),
@@ -127,7 +219,7 @@ class CattleApp:
             path = f"/{API_VERSION}{match.group(2)}"
             urls = Urls(urls.host_url, f"/projects/{raw_project}")
         else:
-            raw_project = request.headers.get("X-API-Project-Id") or request.args.get("projectId")
+            raw_project = request.environ.get("HTTP_X_API_PROJECT_ID") or _arg(request, "projectId")
         if raw_project is None:
             return path, urls, DEFAULT_PROJECT_ID
         if path.startswith(f"/{API_VERSION}/scripts/"):
@@ -140,10 +232,10 @@ class CattleApp:
 
     # -- dispatch -------------------------------------------------------------------------
     def _dispatch(self, call: Call, now: float) -> tuple[int, Any] | Response:
-        try:
-            endpoint, args = URL_MAP.bind("fake").match(call.path, method="GET")
-        except HTTPException:
-            raise not_found() from None
+        route = _route(call.path)
+        if route is None:
+            raise not_found()
+        endpoint, args = route
         if endpoint == "root":
             _require(call, "GET")
             return 200, self._versions(call)
@@ -242,6 +334,7 @@ class CattleApp:
         if call.method == "GET":
             if "GET" not in rtype.resource_methods:
                 raise method_not_allowed()
+            self.fake.store.read(record, now)
             return 200, call.renderer.resource(record)
         if call.method == "PUT":
             if "PUT" not in rtype.resource_methods:
@@ -262,7 +355,9 @@ class CattleApp:
             child_type = lookup(child[0])
             assert child_type is not None
             query = listing.parse_query(child_type, call.params)
-            records = self.fake.resources.children(record, child_type.id, child[1])
+            records = self.fake.resources.children(
+                record, child_type.id, child[1], query.include_removed
+            )
             return 200, self._collection_document(call, child_type, records, query)
         embedded = self._embedded(call, rtype, record, name)
         if embedded is None:
@@ -297,9 +392,7 @@ class CattleApp:
                 record.type == "registrationToken"
                 and record.state == "active"
                 and record.removed is None
-                and tokens.token_matches(
-                    token, record.values["publicValue"], record.values["secretValue"], now
-                )
+                and tokens.token_matches(token, record.values["token"], now)
             ):
                 forwarded = call.request.headers.get("X-Forwarded-For", "")
                 client_ip = forwarded.split(",")[0].strip() or call.request.remote_addr or ""
@@ -309,31 +402,80 @@ class CattleApp:
 
     # -- response -------------------------------------------------------------------------
     def _finish(self, response: Response, urls: Urls, project_id: int) -> Response:
-        headers = response.headers
-        headers["X-API-Schemas"] = urls.schemas
-        headers["X-API-Account-Id"] = format_project_id(project_id)
-        headers["X-API-User-Id"] = "1a1"
-        headers["X-API-Account-Kind"] = "project"
-        headers["X-Rancher-Version"] = RANCHER_VERSION
-        headers["Expires"] = "Thu, 01 Jan 1970 00:00:00 GMT"
+        response.headers.extend(
+            (
+                ("X-API-Schemas", urls.schemas),
+                ("X-API-Account-Id", format_project_id(project_id)),
+                *_STATIC_HEADERS,
+            )
+        )
         return response
+
+
+@functools.lru_cache(maxsize=4096)
+def _route(path: str) -> tuple[str, Mapping[str, str]] | None:
+    """The endpoint and arguments for a path; cached, as clients repeat their paths."""
+    try:
+        endpoint, args = URL_MAP.bind("fake").match(path, method="GET")
+    except HTTPException:
+        return None
+    return endpoint, MappingProxyType(args)
+
+
+def _target(request: Request) -> Target:
+    """The type, id and action a request names, read from its path alone."""
+    path = request.path.rstrip("/")
+    match = _PROJECT_PATH.fullmatch(path)
+    if match:
+        path = f"/{API_VERSION}{match.group(2)}"
+    route = _route(path)
+    if route is None:
+        return Target()
+    endpoint, args = route
+    if endpoint not in ("collection", "resource", "link"):
+        return Target()
+    rtype = lookup(args["type_name"])
+    if rtype is None:
+        return Target()
+    action = _arg(request, "action") if request.method == "POST" else None
+    return Target(rtype.id, args.get("resource_id"), action)
 
 
 def schema_document(schema: ResourceType, urls: Urls) -> dict[str, Any]:
     return schema.document(urls.schema(schema.id), urls.collection(schema))
 
 
-def json_response(status: int, body: Any) -> Response:
-    # Cattle's Jackson writer escapes "/" in strings; the parsed content is the same.
-    text = json.dumps(body, separators=(",", ":")).replace("/", "\\/")
+def json_response(status: int, body: Any, *, cattle: bool = True) -> Response:
+    text = json.dumps(body, separators=(",", ":"))
+    if cattle:  # Cattle's Jackson writer escapes "/" in strings; the parsed content is the same.
+        text = text.replace("/", "\\/")
     return Response(text, status=status, content_type="application/json; charset=utf-8")
 
 
 def _method(request: Request) -> str:
-    method = (request.args.get("_method") or request.method).upper()
+    method = (_arg(request, "_method") or request.method).upper()
     if method not in SUPPORTED_METHODS:
         raise method_not_allowed()
     return method
+
+
+def _arg(request: Request, name: str) -> str | None:
+    # MultiDict.get builds a BadRequestKeyError for every miss: far slower than `in`.
+    if not request.environ.get("QUERY_STRING"):
+        return None
+    args = request.args
+    return args[name] if name in args else None  # noqa: SIM401
+
+
+def _params(request: Request) -> list[tuple[str, str]]:
+    if not request.environ.get("QUERY_STRING"):
+        return []
+    return list(request.args.items(multi=True))
+
+
+def _host_url(request: Request) -> str:
+    """Scheme and host as the client addressed them (cheaper than `Request.host_url`)."""
+    return f"{request.scheme}://{request.host}"
 
 
 def _require(call: Call, *methods: str) -> None:

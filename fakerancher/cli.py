@@ -1,4 +1,5 @@
-"""The `fakerancher` command line: `fakerancher serve [--host] [--port]`."""
+"""The `fakerancher` command line: `fakerancher serve [--host] [--port] [--transition-delay]
+[--seed] [--state FILE]`."""
 
 from __future__ import annotations
 
@@ -8,33 +9,96 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
+from fakerancher.errors import ApiError
 from fakerancher.fake import FakeRancher
+
+DESCRIPTION = """\
+An in-memory fake of the Rancher 1.x (Cattle) v1 API: registry, registryCredential and
+registrationToken with Cattle's real state machine, plus control routes under /_fake
+(reset, state, clock, transitions, faults, calls)."""
+
+SERVE_EPILOG = """\
+examples:
+  fakerancher serve                         # http://127.0.0.1:8080/v1
+  fakerancher serve --port 0                # any free port; the URL is printed
+  fakerancher serve --transition-delay 2    # processes take 2 s, as on a busy server
+  fakerancher serve --state scenario.json   # load it at start, save it back on exit
+
+Each request is logged on stderr. Ctrl-C (or SIGTERM) stops the server cleanly."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="fakerancher",
-        description="An in-memory fake of the Rancher 1.x (Cattle) v1 API.",
+    parser = argparse.ArgumentParser(prog="fakerancher", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the fake API over HTTP until Ctrl-C",
+        description="Serve the fake Rancher API over HTTP until Ctrl-C.",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the fake API over HTTP until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument(
         "--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)"
     )
+    serve.add_argument(
+        "--transition-delay",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long each process (create, activate, remove...) stays transitioning "
+        "(default 0: the response shows the transitioning state, the next read the result)",
+    )
+    serve.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed ids, uuids, tokens and fault probabilities: same requests, same answers",
+    )
+    serve.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="JSON state file (the format of GET /_fake/state): loaded at start when it "
+        "exists, written back on exit",
+    )
+    serve.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
 
 
-def serve(host: str, port: int) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    fake = FakeRancher()
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError("seconds must be >= 0")
+    return value
+
+
+def serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    fake = FakeRancher(transition_delay=args.transition_delay, seed=args.seed)
+    state: Path | None = args.state
+    if state is not None and state.exists():
+        try:
+            fake.load_state(state)
+        except (ApiError, OSError) as error:
+            problem = error.message if isinstance(error, ApiError) else error
+            print(f"fakerancher: cannot load {state}: {problem}", file=sys.stderr)
+            return 2
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        server = fake.serve(host=host, port=port)
+        server = fake.serve(host=args.host, port=args.port)
     except OSError as error:
-        print(f"fakerancher: cannot listen on {host}:{port}: {error}", file=sys.stderr)
+        print(f"fakerancher: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     print(f"fakerancher listening on {server.url} (API at {server.url}/v1)", flush=True)
     try:
@@ -44,6 +108,13 @@ def serve(host: str, port: int) -> int:
         pass
     finally:
         server.stop()
+    if state is not None:
+        try:
+            fake.save_state(state)
+        except OSError as error:
+            print(f"fakerancher: cannot save {state}: {error}", file=sys.stderr)
+            return 1
+        print(f"fakerancher saved its state to {state}", file=sys.stderr)
     print("fakerancher stopped", file=sys.stderr)
     return 0
 
@@ -51,7 +122,7 @@ def serve(host: str, port: int) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args.host, args.port)
+        return serve(args)
     return 2
 
 

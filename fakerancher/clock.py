@@ -4,6 +4,36 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
+from typing import Any
+
+Instant = float | int | str | datetime
+
+
+def to_epoch(value: Instant) -> float:
+    """Seconds since the epoch from a number, a datetime (naive = UTC) or an ISO 8601 string."""
+    if isinstance(value, bool):
+        raise ValueError("a time is a number, a datetime or an ISO 8601 string")
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("a time must be finite")
+        return float(value)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
+    raise ValueError("a time is a number, a datetime or an ISO 8601 string")
+
+
+def format_instant(epoch: float) -> str:
+    return (
+        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 class Clock:
@@ -29,9 +59,11 @@ class Clock:
     def frozen(self) -> bool:
         return self._frozen_at is not None
 
-    def freeze(self, at: float | None = None) -> None:
+    def freeze(self, at: Instant | None = None) -> None:
+        """Stop the clock now, or at `at` (epoch seconds, datetime or ISO 8601 string)."""
+        moment = None if at is None else to_epoch(at)
         with self._lock:
-            self._frozen_at = self.now() if at is None else float(at)
+            self._frozen_at = self.now() if moment is None else moment
 
     def unfreeze(self) -> None:
         """Resume following `time.time()` from the frozen instant on."""
@@ -47,12 +79,31 @@ class Clock:
             else:
                 self._offset += seconds
 
-    def set(self, at: float) -> None:
+    def set(self, at: Instant) -> None:
+        """Jump to `at`; a frozen clock stays frozen there, a running one runs on from it."""
+        moment = to_epoch(at)
         with self._lock:
             if self._frozen_at is not None:
-                self._frozen_at = float(at)
+                self._frozen_at = moment
             else:
-                self._offset = float(at) - time.time()
+                self._offset = moment - time.time()
+
+    def document(self) -> dict[str, Any]:
+        now = self.now()
+        return {"now": format_instant(now), "nowTS": round(now * 1000), "frozen": self.frozen}
+
+    def export(self) -> dict[str, Any]:
+        return {"frozenAt": self._frozen_at, "offset": self._offset}
+
+    def restore(self, doc: dict[str, Any]) -> None:
+        frozen, offset = doc.get("frozenAt"), doc.get("offset", 0.0)
+        with self._lock:
+            self._frozen_at = None if frozen is None else to_epoch(frozen)
+            self._offset = to_epoch(offset)
+
+    def __repr__(self) -> str:
+        state = "frozen" if self.frozen else "running"
+        return f"<Clock {format_instant(self.now())} {state}>"
 
     def reset(self) -> None:
         with self._lock:

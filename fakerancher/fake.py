@@ -1,21 +1,41 @@
-"""`FakeRancher`: one fake Rancher server with its own store, clock and settings."""
+"""`FakeRancher`: one fake Rancher server with its own store, clock, settings and controls."""
 
 from __future__ import annotations
 
-from fakerancher.app import CattleApp
+import builtins
+import html
+import json
+import random
+import re
+import threading
+from os import PathLike
+from typing import TYPE_CHECKING, Any
+
+from fakerancher.calls import DEFAULT_LIMIT, Call, CallLog
 from fakerancher.clock import Clock
+from fakerancher.errors import ApiError
+from fakerancher.faults import Faults
+from fakerancher.render import Renderer
 from fakerancher.resources import Resources
-from fakerancher.server import LiveServer
-from fakerancher.store import DEFAULT_PROJECT_ID, Store
+from fakerancher.schemas import PROJECT, ResourceType, lookup
+from fakerancher.snapshot import build_store, export_state
+from fakerancher.store import DEFAULT_PROJECT_ID, Record, Store
+from fakerancher.transitions import Transitions
+from fakerancher.urls import Urls
+
+if TYPE_CHECKING:
+    from fakerancher.app import CattleApp
+    from fakerancher.server import LiveServer
 
 DEFAULT_URL = "http://rancher.test"
+_UNSET: Any = object()
 
 
 class FakeRancher:
     """An in-memory Rancher 1.x (Cattle) API.
 
     Nothing is global: two instances never see each other's data. `wsgi_app` serves the `/v1`
-    API; `serve()` puts it on a real socket.
+    API and the `/_fake` control routes; `serve()` puts them on a real socket.
     """
 
     def __init__(
@@ -24,30 +44,196 @@ class FakeRancher:
         *,
         transition_delay: float = 0.0,
         seed: int | None = None,
+        call_log_limit: int = DEFAULT_LIMIT,
     ) -> None:
+        from fakerancher.app import CattleApp
+
         self.url = url.rstrip("/")
-        self.clock = Clock()
-        self.transition_delay = transition_delay
         self.seed = seed
-        self.store = Store(transition_delay, seed)
+        self.transition_delay = transition_delay
+        self.lock = threading.RLock()
+        self.clock = Clock()
+        self.transitions = Transitions(transition_delay)
+        self.transitions._advance = self._advance
+        self.calls = CallLog(call_log_limit)
+        self.faults = Faults(random.Random(seed))
+        self.store = Store(self.transitions, seed, self.lock)
         self.resources = Resources(self.store)
         self._add_default_project()
-        self.wsgi_app = CattleApp(self)
+        self.wsgi_app: CattleApp = CattleApp(self)
         self._servers: list[LiveServer] = []
 
     def _add_default_project(self) -> None:
         self.resources.add_project("Default", self.clock.now(), project_id=DEFAULT_PROJECT_ID)
 
-    def reset(self) -> None:
-        """Back to the initial state: empty but for the Default project `1a5`."""
-        with self.store.lock:
-            store = Store(self.transition_delay, self.seed)
-            self.resources = Resources(store)
-            self.store = store
+    # -- control --------------------------------------------------------------------------
+    def reset(self, seed: int | None = _UNSET) -> None:
+        """Back to the initial state: empty but for the Default project `1a5`, with no rules,
+        faults, calls or clock override. A `seed` makes ids, uuids and tokens deterministic;
+        without one the fake keeps the seed it was made with."""
+        with self.lock:
+            if seed is not _UNSET:
+                self.seed = seed
+            self.clock.reset()
+            self.transitions.replace_with(Transitions(self.transition_delay))
+            self.faults.clear()
+            self.faults.random = random.Random(self.seed)
+            self.calls.clear()
+            self._use_store(Store(self.transitions, self.seed, self.lock))
             self._add_default_project()
 
+    def _use_store(self, store: Store) -> None:
+        self.store = store
+        self.resources = Resources(store)
+
+    def export_state(self) -> dict[str, Any]:
+        """Everything the fake holds, as JSON-ready data (secret values excepted)."""
+        with self.lock:
+            self.store.settle(self.clock.now())
+            return export_state(self.store, self.clock.export())
+
+    def import_state(self, doc: Any) -> None:
+        """Restore an `export_state()` document; an unfit one raises `ApiError` (400), naming
+        the problem, and changes nothing."""
+        with self.lock:
+            store, clock = build_store(doc, self.seed)
+            transitions = store.transitions
+            store.transitions = self.transitions
+            self.transitions.replace_with(transitions)
+            self._use_store(store)
+            self.store.lock = self.lock
+            self.clock.restore(clock)
+
+    def save_state(self, path: str | PathLike[str]) -> None:
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(self.export_state(), file, indent=2, sort_keys=True)
+            file.write("\n")
+
+    def load_state(self, path: str | PathLike[str]) -> None:
+        with open(path, encoding="utf-8") as file:
+            try:
+                doc = json.load(file)
+            except ValueError as error:
+                raise ApiError(400, "InvalidState", message=f"{path}: not JSON: {error}") from None
+        self.import_state(doc)
+
+    def _advance(self, resource_id: str | None) -> int:
+        with self.lock:
+            now = self.clock.now()
+            self.store.settle(now)
+            if resource_id is None:
+                return self.store.advance(now)
+            record = self._find(resource_id)
+            if record is None:
+                raise ApiError(404, message=f"no resource {resource_id}")
+            return self.store.advance(now, record)
+
+    def _find(self, resource_id: str) -> Record | None:
+        return next((r for r in self.store.all_records() if r.api_id == resource_id), None)
+
+    def assert_called(
+        self, method: str, path: str | re.Pattern[str], times: int | None = None
+    ) -> list[Call]:
+        """Fail unless `method path` was called (exactly `times` times when given)."""
+        return self.calls.assert_called(method, path, times)
+
+    def assert_not_called(self, method: str, path: str | re.Pattern[str]) -> None:
+        self.calls.assert_not_called(method, path)
+
+    # -- resources from Python ------------------------------------------------------------
+    def create(
+        self, type: str, *, project: str = "1a5", wait: bool = True, **fields: Any
+    ) -> dict[str, Any]:
+        """Create a resource as `POST /v1/<type>` would, validated the same way.
+
+        With `wait` (the default) it is returned at rest (`active`), whatever the transition
+        policies say; `wait=False` leaves it as the API would (`registering`).
+        """
+        rtype = self._type(type)
+        with self.lock:
+            now = self.clock.now()
+            self.store.settle(now)
+            record = self.resources.create(rtype, self._project(project), fields, now)
+            if wait:
+                self.store.finish(record, now)
+            return self._renderer(now).resource(record)
+
+    def action(self, type: str, id: str, name: str, *, wait: bool = True) -> dict[str, Any]:
+        """Run an action (`deactivate`, `remove`, `purge`...) as `POST ?action=` would."""
+        rtype = self._type(type)
+        with self.lock:
+            now = self.clock.now()
+            self.store.settle(now)
+            record = self.resources.get(rtype, self._owner(rtype, id), id)
+            self.resources.action(rtype, record, name, now)
+            if wait:
+                self.store.finish(record, now)
+            return self._renderer(now).resource(record)
+
+    def get(self, type: str, id: str) -> dict[str, Any] | None:
+        """The resource as `GET /v1/<type>/<id>` shows it, or None."""
+        rtype = self._type(type)
+        with self.lock:
+            now = self.clock.now()
+            self.store.settle(now)
+            try:
+                record = self.resources.get(rtype, self._owner(rtype, id), id)
+            except ApiError:
+                return None
+            return self._renderer(now).resource(record)
+
+    def list(
+        self, type: str | None = None, *, state: str | None = None, project: str | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """Resources by type (any type when None) and state, removed ones included."""
+        rtype = None if type is None else self._type(type)
+        with self.lock:
+            now = self.clock.now()
+            self.store.settle(now)
+            renderer = self._renderer(now)
+            return [renderer.resource(r) for r in self._records(rtype, state, project)]
+
+    def _records(
+        self, rtype: ResourceType | None, state: str | None, project: str | None
+    ) -> builtins.list[Record]:
+        account = None if project is None else self._project(project)
+        records = sorted(
+            self.store.all_records(), key=lambda r: (r.type != "project", r.type, r.id)
+        )
+        return [
+            r
+            for r in records
+            if (rtype is None or r.type == rtype.id)
+            and (state is None or r.state == state)
+            and (account is None or r.account_id == account)
+        ]
+
+    def _type(self, name: str) -> ResourceType:
+        rtype = lookup(name)
+        if rtype is None or rtype.id == "schema":
+            raise ValueError(f"unknown resource type {name!r}")
+        return rtype
+
+    def _project(self, raw: str) -> int:
+        project = self.resources.project(raw)
+        if project is None:
+            raise ApiError(403)
+        return project.id
+
+    def _owner(self, rtype: ResourceType, raw_id: str) -> int:
+        if rtype is PROJECT:
+            return DEFAULT_PROJECT_ID
+        record = self._find(raw_id)
+        return DEFAULT_PROJECT_ID if record is None else record.account_id
+
+    def _renderer(self, now: float) -> Renderer:
+        return Renderer(Urls(self.url), now, "GET")
+
+    # -- serving --------------------------------------------------------------------------
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> LiveServer:
         """Serve the API on a real socket in a background thread; `url` becomes its URL."""
+        from fakerancher.server import LiveServer
+
         server = LiveServer(self.wsgi_app, host, port)
         self._servers.append(server)
         self.url = server.url
@@ -57,3 +243,46 @@ class FakeRancher:
         """Stop every server started with `serve()`."""
         while self._servers:
             self._servers.pop().stop()
+
+    def __enter__(self) -> FakeRancher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- display --------------------------------------------------------------------------
+    def table(self) -> builtins.list[dict[str, str]]:
+        """One row per resource: type, id, name, state (what a notebook shows)."""
+        rows = []
+        for doc in self.list():
+            name = doc.get("name") or doc.get("serverAddress") or doc.get("email") or ""
+            rows.append(
+                {"type": doc["type"], "id": doc["id"], "name": str(name), "state": doc["state"]}
+            )
+        return rows
+
+    def __repr__(self) -> str:
+        rows = self.table()
+        head = f"<FakeRancher {self.url}: {len(rows)} resource(s)>"
+        if not rows:
+            return head
+        widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in rows[0]}
+        lines = ["  ".join(k.ljust(widths[k]) for k in widths)]
+        lines += ["  ".join(r[k].ljust(widths[k]) for k in widths) for r in rows]
+        return "\n".join([head, *(line.rstrip() for line in lines)])
+
+    def _repr_html_(self) -> str:
+        rows = self.table()
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(r[k])}</td>" for k in r) + "</tr>" for r in rows
+        )
+        head = "".join(f"<th>{k}</th>" for k in ("type", "id", "name", "state"))
+        caption = html.escape(f"FakeRancher {self.url}: {len(rows)} resource(s)")
+        return (
+            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{cells}</tbody></table>"
+        )
+
+
+def _display_order(record: Record) -> tuple[bool, str, int]:
+    return (record.type != "project", record.type, record.id)

@@ -201,8 +201,8 @@ def filters_document(rtype: ResourceType, query: CollectionQuery) -> dict[str, A
 
 
 def _display_value(fdef: Field, raw: str) -> str:
-    # Reference values are shown as the raw DB id they were parsed to (e.g. "2" for 1sp2).
-    if fdef.is_reference:
+    # Id and reference values are shown as the raw DB id they were parsed to ("2" for 1sp2).
+    if fdef.is_reference or fdef.name == "id":
         parsed = parse_id(raw)
         return str(-1 if parsed is None else parsed)
     return raw

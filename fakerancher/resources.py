@@ -25,7 +25,10 @@ class Resources:
     # -- projects -------------------------------------------------------------------------
     def add_project(self, name: str, now: float, project_id: int | None = None) -> Record:
         store = self.store
-        record_id = store.next_id("account") if project_id is None else project_id
+        record_id = project_id
+        while record_id is None or store.get("project", record_id) is not None:
+            # Skip ids taken by projects added with an explicit id (the Default `1a5`).
+            record_id = store.next_id("account")
         record = Record(
             type="project",
             id=record_id,
@@ -70,13 +73,16 @@ class Resources:
             return records
         return [r for r in records if r.removed is None]
 
-    def children(self, parent: Record, child_type: str, reference: str) -> list[Record]:
-        """Live records of `child_type` whose `reference` field points at `parent`."""
+    def children(
+        self, parent: Record, child_type: str, reference: str, include_removed: bool = False
+    ) -> list[Record]:
+        """Records of `child_type` whose `reference` field points at `parent`; removed ones
+        only on request (`_removed`)."""
         return sorted(
             (
                 r
                 for r in self.store.owned(child_type, parent.account_id)
-                if r.values.get(reference) == parent.id and r.removed is None
+                if r.values.get(reference) == parent.id and (include_removed or r.removed is None)
             ),
             key=lambda r: r.id,
         )
@@ -92,7 +98,10 @@ class Resources:
         if rtype.id == "registry":
             self._check_server_address(project_id, values["serverAddress"])
         if rtype.id == "registrationToken":
-            values["publicValue"], values["secretValue"] = tokens.generate_key_pair(store.random)
+            public, secret = tokens.generate_key_pair(store.random)
+            values |= {"publicValue": public, "secretValue": secret}
+            # Issued once: a token read back must not change (nor need its secret again).
+            values["token"] = tokens.make_token(public, secret, now)
         record = Record(
             type=rtype.id,
             id=store.next_id(TABLE_OF[rtype.id]),

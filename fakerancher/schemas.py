@@ -102,6 +102,8 @@ class ResourceType:
     # Links that always lead to an empty collection of a type this fake does not model.
     empty_links: tuple[str, ...] = ()
     listed_in_root: bool = True
+    # Whether resources carry an `account` link (a project is itself the account).
+    account_link: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field_map", {f.name: f for f in self.fields})
@@ -113,7 +115,9 @@ class ResourceType:
     @property
     def link_names(self) -> tuple[str, ...]:
         """All link names except `self`, alphabetically (as Cattle emits them)."""
-        names = {"account", *self.reference_links, *self.child_links, *self.empty_links}
+        names = {*self.reference_links, *self.child_links, *self.empty_links}
+        if self.account_link:
+            names.add("account")
         return tuple(sorted(names))
 
     def document(self, schema_url: str, collection_url: str | None) -> dict[str, Any]:
@@ -271,7 +275,8 @@ REGISTRY = ResourceType(
     base_type="storagePool",
     id_prefix="1sp",
     fields=_ordered(
-        _common_fields((*CREDENTIAL_STATES, "restoring")),
+        # Cattle keeps a type's valid states in a TreeSet: the options are alphabetical.
+        _common_fields(tuple(sorted((*CREDENTIAL_STATES, "restoring")))),
         _string("blockDevicePath", nullable=True),
         _string("driverName", 255, nullable=True),
         _string("externalId", 128, nullable=True),
@@ -312,6 +317,7 @@ PROJECT = ResourceType(
     ),
     collection_methods=("GET",),
     resource_methods=("GET",),
+    account_link=False,
     filters={
         "created": ORDERED_MODIFIERS,
         "description": STRING_MODIFIERS,
@@ -329,7 +335,21 @@ SCHEMA = ResourceType(
     plural="schemas",
     base_type="schema",
     id_prefix="",
-    fields=(),
+    # As in the live v1 dumps: the schema document's own keys, all create-only.
+    fields=tuple(
+        Field(name, type_, create=True)
+        for name, type_ in (
+            ("collectionActions", "map[json]"),
+            ("collectionFields", "map[json]"),
+            ("collectionFilters", "map[json]"),
+            ("collectionMethods", "array[string]"),
+            ("includeableLinks", "array[string]"),
+            ("pluralName", "string"),
+            ("resourceActions", "map[json]"),
+            ("resourceFields", "map[json]"),
+            ("resourceMethods", "array[string]"),
+        )
+    ),
     collection_methods=("GET",),
     resource_methods=("GET",),
 )

@@ -8,6 +8,7 @@ background threads, so results are deterministic and frozen time works.
 from __future__ import annotations
 
 import heapq
+import math
 import random
 import threading
 import uuid
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakerancher.lifecycle import PROCESSES, follow_up
+from fakerancher.transitions import Policy, Transitions
 
 # The table (Cattle base type) each kind lives in; kinds of one table share one id sequence.
 TABLE_OF = {
@@ -26,6 +28,8 @@ TABLE_OF = {
 }
 DEFAULT_PROJECT_ID = 5
 FIRST_IDS = {"credential": 1, "storagePool": 1, "account": DEFAULT_PROJECT_ID}
+ID_PREFIX = {"credential": "1c", "storagePool": "1sp", "account": "1a"}
+NEVER = math.inf
 
 
 @dataclass(slots=True)
@@ -35,6 +39,12 @@ class Pending:
     processes: list[str]
     due: float
     seq: int
+    # `reads` policy: by-id reads left before the process completes.
+    reads_left: int | None = None
+    # `fail` policy: the process ends in error with this message instead of completing.
+    fail_message: str | None = None
+    # True when the first process has not started yet (automatic purge of removed rows).
+    scheduled: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -55,15 +65,24 @@ class Record:
     def table(self) -> str:
         return TABLE_OF[self.type]
 
+    @property
+    def api_id(self) -> str:
+        return f"{ID_PREFIX[self.table]}{self.id}"
+
     def __repr__(self) -> str:
         # Never show values: they hold secrets.
         return f"<Record {self.type} {self.id} {self.state}>"
 
 
 class Store:
-    def __init__(self, transition_delay: float = 0.0, seed: int | None = None) -> None:
-        self.lock = threading.RLock()
-        self.transition_delay = transition_delay
+    def __init__(
+        self,
+        transitions: Transitions | None = None,
+        seed: int | None = None,
+        lock: threading.RLock | None = None,
+    ) -> None:
+        self.lock = lock if lock is not None else threading.RLock()
+        self.transitions = transitions if transitions is not None else Transitions()
         self.random = random.Random(seed)
         self._by_id: dict[str, dict[int, Record]] = {t: {} for t in FIRST_IDS}
         self._by_owner: dict[tuple[str, int], dict[int, Record]] = {}
@@ -80,7 +99,16 @@ class Store:
         self._sequences[table] = value + 1
         return value
 
+    def sequences(self) -> dict[str, int]:
+        return dict(self._sequences)
+
+    def restore_sequences(self, sequences: dict[str, int]) -> None:
+        self._sequences = dict(sequences)
+
     # -- records --------------------------------------------------------------------------
+    def holds(self, table: str, record_id: int) -> bool:
+        return record_id in self._by_id[table]
+
     def add(self, record: Record) -> None:
         self._by_id[record.table][record.id] = record
         self._by_owner.setdefault((record.type, record.account_id), {})[record.id] = record
@@ -101,7 +129,7 @@ class Store:
     def start(
         self, record: Record, process: str, now: float, then: tuple[str, ...] | None = None
     ) -> None:
-        """Move `record` into the transitioning state of `process`, due after the delay.
+        """Move `record` into the transitioning state of `process`, completing per its policy.
 
         `then` is the chain of processes to run after it; by default Cattle's own follow-up
         (activate after create).
@@ -112,11 +140,35 @@ class Store:
         if then is None:
             following = follow_up(process)
             then = (following,) if following else ()
-        chained = (process, *then)
+        policy = self.transitions.policy_for(record.type, process, record.api_id)
+        pending = self._pend(record, [process, *then], self._due(policy, now))
+        if policy.mode == "reads":
+            pending.reads_left = policy.reads
+        elif policy.mode == "fail":
+            pending.fail_message = policy.message
+        if policy.mode == "immediate" or (policy.mode == "reads" and policy.reads == 0):
+            self._complete(record, now)
+
+    @staticmethod
+    def _due(policy: Policy, now: float) -> float:
+        if policy.mode in ("manual", "reads"):
+            return NEVER
+        return now + policy.delay
+
+    def _pend(self, record: Record, processes: list[str], due: float) -> Pending:
         self._seq += 1
-        due = now + self.transition_delay
-        record.pending = Pending(list(chained), due, self._seq)
-        heapq.heappush(self._heap, (due, self._seq, record))
+        record.pending = Pending(processes, due, self._seq)
+        if due != NEVER:
+            heapq.heappush(self._heap, (due, self._seq, record))
+        return record.pending
+
+    def requeue(self, record: Record) -> None:
+        """Queue a restored record's pending transition under a fresh sequence number."""
+        assert record.pending is not None
+        self._seq += 1
+        record.pending.seq = self._seq
+        if record.pending.due != NEVER:
+            heapq.heappush(self._heap, (record.pending.due, self._seq, record))
 
     def settle(self, now: float) -> None:
         """Complete every transition that is due by `now`, in due order."""
@@ -126,10 +178,44 @@ class Store:
             if record.pending is not None and record.pending.seq == seq:
                 self._complete(record, due)
 
+    def read(self, record: Record, now: float) -> None:
+        """A by-id read: counts towards a `reads` policy."""
+        pending = record.pending
+        if pending is not None and pending.reads_left is not None:
+            pending.reads_left -= 1
+            if pending.reads_left <= 0:
+                self._complete(record, now)
+
+    def finish(self, record: Record, now: float) -> None:
+        """Run `record`'s pending processes to their end now, whatever their policy."""
+        while record.pending is not None:
+            self._complete(record, now)
+
+    def advance(self, now: float, record: Record | None = None) -> int:
+        """Complete the waiting (`manual` or `reads`) transitions, or only `record`'s."""
+        waiting = [
+            r
+            for r in ([record] if record is not None else list(self.all_records()))
+            if r.pending is not None and r.pending.due == NEVER
+        ]
+        for waiter in sorted(waiting, key=lambda r: r.pending.seq if r.pending else 0):
+            self._complete(waiter, now)
+        return len(waiting)
+
     def _complete(self, record: Record, at: float) -> None:
-        assert record.pending is not None
-        running, *rest = record.pending.processes
+        pending = record.pending
+        assert pending is not None
+        running, *rest = pending.processes
         record.pending = None
+        if pending.scheduled:
+            if PROCESSES[running].can_start(record.state):
+                self.start(record, running, at, tuple(rest))
+            return
+        if pending.fail_message is not None:
+            # Cattle leaves a failed process's row in its transitioning state, flagged.
+            record.transitioning_error = True
+            record.transitioning_message = pending.fail_message
+            return
         following = PROCESSES[rest[0]] if rest else None
         # Cattle delegates while the row is still transitioning (create -> activate).
         if following is not None and following.can_start(record.state):
@@ -144,6 +230,9 @@ class Store:
         """Post-listeners: removal timestamps and the registry purge cascade."""
         if process == "remove":
             record.removed = int(at)
+            purge_after = self.transitions.purge_after
+            if purge_after is not None:
+                self._pend(record, ["purge"], at + purge_after).scheduled = True
         elif process == "purge" and record.type == "registry":
             self._cascade_registry_purge(record, at)
 

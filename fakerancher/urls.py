@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fakerancher.schemas import ResourceType
 
@@ -19,10 +19,11 @@ class Urls:
 
     host_url: str
     sub_context: str = ""
+    root: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def root(self) -> str:
-        return f"{self.host_url}/{API_VERSION}{self.sub_context}".lower()
+    def __post_init__(self) -> None:
+        root = f"{self.host_url}/{API_VERSION}{self.sub_context}".lower()
+        object.__setattr__(self, "root", root)
 
     @property
     def schemas(self) -> str:

@@ -1,0 +1,164 @@
+"""The call log: the most recent API calls, with every secret masked, and assertions on it."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import json
+import re
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+DEFAULT_LIMIT = 10_000
+MASK = "********"
+_SECRET_KEY = re.compile(r"secret|password", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    path: str
+    query: dict[str, Any]
+    status: int
+    type: str | None
+    id: str | None
+    action: str | None
+    duration: float
+    body: Any
+
+    def document(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} -> {self.status}"
+
+
+def mask(value: Any) -> Any:
+    """`value` with every secret-named key's value replaced, at any depth."""
+    if isinstance(value, dict):
+        return {k: MASK if _SECRET_KEY.search(str(k)) else mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(item) for item in value]
+    return value
+
+
+def loggable_body(raw: bytes, form: bool) -> Any:
+    """The body as logged: parsed and masked, or a note of its size when it cannot be parsed."""
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+        parsed: Any = (
+            dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True))
+            if form and not text.lstrip().startswith(("{", "["))
+            else json.loads(text)
+        )
+    except (ValueError, RecursionError):
+        return f"<unparsable, {len(raw)} bytes>"
+    return mask(parsed)
+
+
+def loggable_query(params: list[tuple[str, str]]) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    for key, value in params:
+        shown = MASK if _SECRET_KEY.search(key) else value
+        if key in query:
+            previous = query[key]
+            query[key] = [*previous, shown] if isinstance(previous, list) else [previous, shown]
+        else:
+            query[key] = shown
+    return query
+
+
+def path_matcher(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
+    """A compiled regex, a glob with `*`, or an exact path (trailing slash optional)."""
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    if "*" in pattern or "?" in pattern or "[" in pattern:
+        return re.compile(fnmatch.translate(pattern), re.IGNORECASE)
+    return re.compile(re.escape(pattern.rstrip("/")) + "/?", re.IGNORECASE)
+
+
+class CallLog:
+    """A bounded, thread-safe log; iterate it, index it, `len()` it."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self._lock = threading.Lock()
+        self._calls: deque[Call] = deque(maxlen=limit)
+
+    @property
+    def limit(self) -> int:
+        return self._calls.maxlen or DEFAULT_LIMIT
+
+    @limit.setter
+    def limit(self, value: int) -> None:
+        with self._lock:
+            self._calls = deque(self._calls, maxlen=max(1, value))
+
+    def append(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def snapshot(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(self.snapshot())
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __getitem__(self, index: int) -> Call:
+        return self.snapshot()[index]
+
+    def matching(
+        self, method: str | None = None, path: str | re.Pattern[str] | None = None
+    ) -> list[Call]:
+        regex = None if path is None else path_matcher(path)
+        return [
+            call
+            for call in self.snapshot()
+            if (method is None or call.method == method.upper())
+            and (regex is None or regex.fullmatch(call.path) is not None)
+        ]
+
+    def assert_called(
+        self, method: str, path: str | re.Pattern[str], times: int | None = None
+    ) -> list[Call]:
+        found = self.matching(method, path)
+        if (times is None and found) or (times is not None and len(found) == times):
+            return found
+        wanted = "at least once" if times is None else f"{times} time(s)"
+        raise AssertionError(
+            f"expected {method.upper()} {_shown(path)} {wanted}, saw it {len(found)} time(s)"
+            + self._closest(method, path)
+        )
+
+    def assert_not_called(self, method: str, path: str | re.Pattern[str]) -> None:
+        found = self.matching(method, path)
+        if found:
+            listed = "\n".join(f"  {call}" for call in found[:10])
+            raise AssertionError(
+                f"expected no {method.upper()} {_shown(path)}, saw {len(found)}:\n{listed}"
+            )
+
+    def _closest(self, method: str, path: str | re.Pattern[str]) -> str:
+        seen = list(dict.fromkeys(f"{c.method} {c.path}" for c in self.snapshot()))
+        if not seen:
+            return "; no calls were logged"
+        target = f"{method.upper()} {_shown(path)}"
+        closest = difflib.get_close_matches(target, seen, n=5, cutoff=0.0)
+        return "; closest calls:\n" + "\n".join(f"  {line}" for line in closest)
+
+
+def _shown(path: str | re.Pattern[str]) -> str:
+    return path.pattern if isinstance(path, re.Pattern) else path

@@ -1,0 +1,168 @@
+"""The control plane over HTTP: `/_fake/...` routes with the semantics of `FakeRancher`'s methods.
+
+Never part of `/v1`: no schema, no link from discovery, and calls to it are not logged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request
+
+from fakerancher.clock import to_epoch
+from fakerancher.errors import ApiError, method_not_allowed, not_found
+from fakerancher.faults import parse_fault
+from fakerancher.transitions import parse_rule
+from fakerancher.validation import parse_json_body
+
+if TYPE_CHECKING:
+    from fakerancher.fake import FakeRancher
+
+PREFIX = "/_fake"
+
+ROUTES: dict[str, tuple[tuple[str, ...], str]] = {
+    "": (("GET",), "this index of the control routes"),
+    "/reset": (("POST",), 'back to the initial state; body {"seed": 42} makes ids deterministic'),
+    "/state": (("GET", "PUT"), "export (GET) or restore (PUT) everything the fake holds"),
+    "/clock": (
+        ("GET", "POST"),
+        'read now; POST {"freeze": t} | {"advance": s} | {"unfreeze": true}',
+    ),
+    "/transitions": (
+        ("GET", "POST", "DELETE"),
+        "transition policy rules: delay, immediate, manual, reads, fail; purgeAfter",
+    ),
+    "/transitions/advance": (("POST",), 'complete manual transitions; body {"id": "1c1"} for one'),
+    "/faults": (
+        ("GET", "POST", "DELETE"),
+        "fault rules: error status, latency, dropped connection",
+    ),
+    "/calls": (("GET", "DELETE"), "the call log, secrets masked; ?method= and ?path= filter it"),
+}
+URL_MAP = Map([Rule(f"{PREFIX}{path}", endpoint=path) for path in ROUTES], strict_slashes=False)
+
+
+def bad_request(detail: str) -> ApiError:
+    return ApiError(400, "InvalidOption", message=detail, detail=detail)
+
+
+class ControlRoutes:
+    def __init__(self, fake: FakeRancher) -> None:
+        self.fake = fake
+
+    def handle(self, request: Request, method: str) -> tuple[int, Any]:
+        try:
+            route, _ = URL_MAP.bind("fake").match(request.path.rstrip("/") or "/", method="GET")
+        except HTTPException:
+            raise not_found() from None
+        if method not in ROUTES[route][0]:
+            raise method_not_allowed()
+        body = parse_json_body(request.get_data(cache=True)) if method in ("POST", "PUT") else {}
+        handler = getattr(self, "_" + (route.strip("/").replace("/", "_") or "index"))
+        result: tuple[int, Any] = handler(request, method, body)
+        return result
+
+    def _index(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        base = request.host_url.rstrip("/")
+        routes = [
+            {"path": f"{PREFIX}{path}", "url": f"{base}{PREFIX}{path}", "methods": list(methods)}
+            | {"description": text}
+            for path, (methods, text) in ROUTES.items()
+        ]
+        return 200, {"type": "fakerancherControl", "routes": routes}
+
+    def _reset(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        _only(body, "seed")
+        if "seed" in body:
+            seed = body["seed"]
+            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                raise bad_request("seed must be an integer or null")
+            self.fake.reset(seed=seed)
+        else:
+            self.fake.reset()
+        return 200, {"reset": True, "seed": self.fake.seed}
+
+    def _state(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if method == "PUT":
+            self.fake.import_state(body)
+        return 200, self.fake.export_state()
+
+    def _clock(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        clock = self.fake.clock
+        if method == "POST":
+            _only(body, "freeze", "advance", "set", "unfreeze")
+            if not body:
+                raise bad_request("send one of freeze, advance, set or unfreeze")
+            try:
+                freeze = body.get("freeze")
+                moment = None if freeze in (None, True) else to_epoch(freeze)
+                at = None if body.get("set") is None else to_epoch(body["set"])
+                advance = body.get("advance")
+                if advance is not None:
+                    advance = to_epoch(advance)
+            except ValueError as error:
+                raise bad_request(str(error)) from None
+            if body.get("unfreeze") not in (None, True, False):
+                raise bad_request("unfreeze must be true")
+            with self.fake.lock:
+                if "freeze" in body and freeze is not False:
+                    clock.freeze(moment)
+                if at is not None:
+                    clock.set(at)
+                if advance is not None:
+                    clock.advance(advance)
+                if body.get("unfreeze") is True or freeze is False:
+                    clock.unfreeze()
+        return 200, clock.document()
+
+    def _transitions(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        transitions = self.fake.transitions
+        if method == "DELETE":
+            transitions.clear()
+        elif method == "POST":
+            if "purgeAfter" in body:
+                _only(body, "purgeAfter")
+                value = body["purgeAfter"]
+                if value is not None and (
+                    isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+                ):
+                    raise bad_request("purgeAfter must be seconds >= 0, or null to turn it off")
+                transitions.purge_after = None if value is None else float(value)
+            else:
+                transitions.add(parse_rule(body))
+        return 200, transitions.document()
+
+    def _transitions_advance(
+        self, request: Request, method: str, body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        _only(body, "id")
+        resource_id = body.get("id")
+        if resource_id is not None and not isinstance(resource_id, str):
+            raise bad_request("id must be a resource id string")
+        return 200, {"advanced": self.fake.transitions.advance(resource_id)}
+
+    def _faults(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        faults = self.fake.faults
+        if method == "DELETE":
+            faults.clear()
+        elif method == "POST":
+            faults.add_rule(parse_fault(body))
+        return 200, {"rules": faults.document()}
+
+    def _calls(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        calls = self.fake.calls
+        if method == "DELETE":
+            calls.clear()
+            return 200, {"calls": [], "limit": calls.limit}
+        wanted_method = request.args.get("method")
+        wanted_path = request.args.get("path")
+        found = calls.matching(wanted_method, wanted_path)
+        return 200, {"calls": [c.document() for c in found], "limit": calls.limit}
+
+
+def _only(body: dict[str, Any], *keys: str) -> None:
+    unknown = set(body) - set(keys)
+    if unknown:
+        raise bad_request(f"unknown keys: {', '.join(sorted(unknown))}; expected {', '.join(keys)}")
