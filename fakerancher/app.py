@@ -114,10 +114,10 @@ class CattleApp:
         try:
             status, body = self.control.handle(request, _method(request))
         except ApiError as error:
-            status, body = error.status, error.document(self.fake.store.new_uuid())
+            status, body = error.status, error.document(self.fake.store.new_error_id())
         except HTTPException as error:
             code = error.code or 400
-            status, body = code, ApiError(code, error.name).document(self.fake.store.new_uuid())
+            status, body = code, ApiError(code, error.name).document(self.fake.store.new_error_id())
         return json_response(status, body, cattle=False)
 
     def handle_logged(self, request: Request) -> Response:
@@ -149,7 +149,7 @@ class CattleApp:
             return None
         urls = Urls(_host_url(request))
         return self._finish(
-            json_response(error.status, error.document(self.fake.store.new_uuid())),
+            json_response(error.status, error.document(self.fake.store.new_error_id())),
             urls,
             DEFAULT_PROJECT_ID,
         )
@@ -198,13 +198,13 @@ class CattleApp:
                     return self._finish(result, urls, project_id)
                 status, body = result
         except ApiError as error:
-            status, body = error.status, error.document(fake.store.new_uuid())
+            status, body = error.status, error.document(fake.store.new_error_id())
         except HTTPException as error:  # e.g. a body over max_content_length
             code = error.code or 400
-            status, body = code, ApiError(code, error.name).document(fake.store.new_uuid())
+            status, body = code, ApiError(code, error.name).document(fake.store.new_error_id())
         except Exception:  # a bug must still answer as Cattle would, never with a traceback
             log.exception("unexpected error answering %s %s", request.method, request.path)
-            status, body = 500, ApiError(500).document(fake.store.new_uuid())
+            status, body = 500, ApiError(500).document(fake.store.new_error_id())
         return self._finish(json_response(status, body), urls, project_id)
 
     # -- request parsing ------------------------------------------------------------------

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 from unittest import mock
 from urllib.parse import unquote, urlsplit
 
@@ -28,7 +28,6 @@ from werkzeug.wrappers import Request
 from fakerancher.fake import DEFAULT_URL, FakeRancher
 from fakerancher.faults import ConnectionDropped
 
-P = ParamSpec("P")
 R = TypeVar("R")
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
@@ -114,7 +113,7 @@ class mock_rancher(ContextDecorator):
     ) -> None:
         self.stop()
 
-    def __call__(self, func: Callable[P, R]) -> Callable[P, R]:  # type: ignore[override]
+    def __call__(self, func: Callable[..., R]) -> Callable[..., R]:  # type: ignore[override]
         """As a decorator the fake is passed as keyword `fake_rancher` when the function takes
         it; otherwise it is only active while the function runs."""
         import inspect
@@ -122,7 +121,7 @@ class mock_rancher(ContextDecorator):
         wants_fake = "fake_rancher" in inspect.signature(func).parameters
 
         @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        def wrapper(*args: Any, **kwargs: Any) -> R:
             with self as fake:
                 if wants_fake:
                     kwargs["fake_rancher"] = fake

@@ -41,7 +41,14 @@ class _Server(ThreadedWSGIServer):
     """Remembers open connections so that a stop can close idle keep-alive ones at once."""
 
     def __init__(self, host: str, port: int, app: WSGIApplication) -> None:
-        super().__init__(host, port, app, handler=_RequestHandler)
+        # Bind here: werkzeug's own bind prints and calls sys.exit() when the port is taken,
+        # where a library must raise OSError.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family, backlog=128)
+        try:
+            super().__init__(host, port, app, handler=_RequestHandler, fd=listener.fileno())
+        finally:
+            listener.close()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 

@@ -84,6 +84,7 @@ class Store:
         self.lock = lock if lock is not None else threading.RLock()
         self.transitions = transitions if transitions is not None else Transitions()
         self.random = random.Random(seed)
+        self._error_random = random.Random(None if seed is None else ~seed)
         self._by_id: dict[str, dict[int, Record]] = {t: {} for t in FIRST_IDS}
         self._by_owner: dict[tuple[str, int], dict[int, Record]] = {}
         self._sequences = dict(FIRST_IDS)
@@ -93,6 +94,11 @@ class Store:
     # -- identity -------------------------------------------------------------------------
     def new_uuid(self) -> str:
         return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
+
+    def new_error_id(self) -> str:
+        """Error documents draw from their own stream: a rejected request must not shift the
+        ids, uuids and tokens that later requests get."""
+        return str(uuid.UUID(int=self._error_random.getrandbits(128), version=4))
 
     def next_id(self, table: str) -> int:
         value = self._sequences[table]
@@ -110,7 +116,10 @@ class Store:
         return record_id in self._by_id[table]
 
     def add(self, record: Record) -> None:
-        self._by_id[record.table][record.id] = record
+        table = record.table
+        # A record added with an explicit id (the Default project) moves its sequence past it.
+        self._sequences[table] = max(self._sequences[table], record.id + 1)
+        self._by_id[table][record.id] = record
         self._by_owner.setdefault((record.type, record.account_id), {})[record.id] = record
 
     def get(self, type_id: str, record_id: int) -> Record | None:

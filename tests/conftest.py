@@ -7,6 +7,8 @@ from werkzeug.test import Client
 
 from fakerancher import FakeRancher
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def fake() -> FakeRancher:
