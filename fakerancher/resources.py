@@ -120,7 +120,8 @@ class Resources:
         if "PUT" not in rtype.resource_methods:
             raise method_not_allowed()
         values = validate_update(rtype, body, self._resolver(record.account_id))
-        record.values.update(values)
+        # A new dict, never an in-place update: cached renderings key on the dict's identity.
+        record.values = {**record.values, **values}
         return record
 
     def action(self, rtype: ResourceType, record: Record, name: str, now: float) -> Record:
