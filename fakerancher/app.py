@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import re
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -103,7 +104,17 @@ class CattleApp:
         self.rendered = RenderedDocuments()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return self.respond(Request(environ))(environ, start_response)
+        try:
+            response = self.respond(Request(environ))
+        except ConnectionDropped:
+            # On werkzeug's server: close the socket, or the keep-alive loop would wait for
+            # the next request on it while the client waits for this answer.
+            connection = environ.get("werkzeug.socket")
+            if connection is not None:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            raise
+        return response(environ, start_response)
 
     def respond(self, request: Request) -> Response:
         """The answer to one request; raises `ConnectionDropped` when a fault drops it."""

@@ -5,6 +5,7 @@ Never part of `/v1`: no schema, no link from discovery, and calls to it are not 
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
@@ -15,7 +16,7 @@ from fakerancher.clock import to_epoch
 from fakerancher.errors import ApiError, method_not_allowed, not_found
 from fakerancher.faults import parse_fault
 from fakerancher.transitions import parse_rule
-from fakerancher.validation import parse_json_body
+from fakerancher.validation import invalid_body, parse_json_body
 
 if TYPE_CHECKING:
     from fakerancher.fake import FakeRancher
@@ -59,7 +60,12 @@ class ControlRoutes:
             raise not_found() from None
         if method not in ROUTES[route][0]:
             raise method_not_allowed()
-        body = parse_json_body(request.get_data(cache=True)) if method in ("POST", "PUT") else {}
+        raw = request.get_data(cache=True)
+        if route == "/state" and method == "PUT":
+            # Any JSON value: `import_state` names the problem with one that is not an object.
+            body: Any = _parse_json_value(raw)
+        else:
+            body = parse_json_body(raw) if method in ("POST", "PUT") else {}
         handler = getattr(self, "_" + (route.strip("/").replace("/", "_") or "index"))
         result: tuple[int, Any] = handler(request, method, body)
         return result
@@ -84,7 +90,7 @@ class ControlRoutes:
             self.fake.reset()
         return 200, {"reset": True, "seed": self.fake.seed}
 
-    def _state(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+    def _state(self, request: Request, method: str, body: Any) -> tuple[int, Any]:
         if method == "PUT":
             self.fake.import_state(body)
         return 200, self.fake.export_state()
@@ -100,6 +106,10 @@ class ControlRoutes:
                 moment = None if freeze in (None, True) else to_epoch(freeze)
                 at = None if body.get("set") is None else to_epoch(body["set"])
                 advance = body.get("advance")
+                if advance is not None and (
+                    isinstance(advance, bool) or not isinstance(advance, int | float)
+                ):
+                    raise ValueError("advance must be a number of seconds")
                 if advance is not None:
                     advance = to_epoch(advance)
             except ValueError as error:
@@ -160,6 +170,19 @@ class ControlRoutes:
         wanted_path = request.args.get("path")
         found = calls.matching(wanted_method, wanted_path)
         return 200, {"calls": [c.document() for c in found], "limit": calls.limit}
+
+
+def _parse_json_value(raw: bytes) -> Any:
+    """Strict JSON of any kind (an empty body is null); `InvalidBodyContent` if it is not."""
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_constant=_reject_constant) if text.strip() else None
+    except (ValueError, RecursionError):
+        raise invalid_body() from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _only(body: dict[str, Any], *keys: str) -> None:

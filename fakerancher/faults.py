@@ -11,11 +11,14 @@ from typing import Any
 
 from fakerancher.calls import path_matcher
 from fakerancher.errors import STATUS_CODES, ApiError
+from fakerancher.schemas import lookup
 
 _KEYS = frozenset(
     {"method", "path", "type", "action", "status", "code", "message", "latency", "drop"}
     | {"times", "probability"}
 )
+# The methods the API answers (others are refused before any rule could match).
+_METHODS = ("GET", "POST", "PUT", "DELETE")
 
 
 class ConnectionDropped(ConnectionError):
@@ -80,6 +83,18 @@ def parse_fault(body: Any) -> FaultRule:
     for key in ("method", "path", "type", "action", "code", "message"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise _bad(f"{key} must be a string")
+    method = body.get("method")
+    if method is not None:
+        method = method.upper()
+        if method not in _METHODS:
+            raise _bad(f"method must be one of {', '.join(_METHODS)}")
+    type_id = body.get("type")
+    if type_id is not None:
+        # A plural or differently cased name would otherwise never match anything.
+        rtype = lookup(type_id)
+        if rtype is None:
+            raise _bad(f"type {type_id!r} is not a resource type")
+        type_id = rtype.id
     status = body.get("status")
     if status is not None and (
         isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599
@@ -111,9 +126,9 @@ def parse_fault(body: Any) -> FaultRule:
     except re.error:
         raise _bad("path is not a valid pattern") from None
     return FaultRule(
-        method=body.get("method"),
+        method=method,
         path=path,
-        type=body.get("type"),
+        type=type_id,
         action=body.get("action"),
         status=status,
         code=body.get("code"),

@@ -13,6 +13,7 @@ import io
 import re
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from types import TracebackType
@@ -67,7 +68,6 @@ class mock_rancher(ContextDecorator):
             raise ValueError(f"mock_rancher needs an http(s) base URL, not {url!r}")
         self._prefix = base.lower()
         self._pattern = re.compile(re.escape(base) + r"(?:[/?#].*)?\Z", re.IGNORECASE)
-        self._adapter = RancherAdapter()
         self._responses: responses.RequestsMock | None = None
         self._get_adapter_patch: Any = None
 
@@ -131,13 +131,21 @@ class mock_rancher(ContextDecorator):
 
     # -- routing ---------------------------------------------------------------------------
     def _get_adapter(self, previous: Callable[..., Any]) -> Callable[..., Any]:
-        prefix, adapter = self._prefix, self._adapter
+        prefix = self._prefix
+        # One stand-in per adapter the session would have used, with its retry policy, so a
+        # client's `Retry` configuration applies to the fake as it would to Rancher.
+        stand_ins: weakref.WeakKeyDictionary[Any, RancherAdapter] = weakref.WeakKeyDictionary()
 
         def get_adapter(session: requests.Session, url: str) -> Any:
+            real = previous(session, url)
             lowered = url.lower()
-            if lowered.startswith(prefix) and lowered[len(prefix) : len(prefix) + 1] in "/?#":
-                return adapter
-            return previous(session, url)
+            if not (lowered.startswith(prefix) and lowered[len(prefix) : len(prefix) + 1] in "/?#"):
+                return real
+            stand_in = stand_ins.get(real)
+            if stand_in is None:
+                retries = getattr(real, "max_retries", 0)
+                stand_in = stand_ins[real] = RancherAdapter(max_retries=retries)
+            return stand_in
 
         return get_adapter
 

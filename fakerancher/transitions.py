@@ -15,6 +15,7 @@ from typing import Any
 
 from fakerancher.errors import ApiError
 from fakerancher.lifecycle import PROCESS_NAMES
+from fakerancher.schemas import lookup
 
 MODES = ("delay", "immediate", "manual", "reads", "fail")
 _SPECIFICITY = {"id": 4, "process": 2, "type": 1}
@@ -73,6 +74,13 @@ def parse_rule(body: Any) -> Rule:
     for key in ("type", "process", "id"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise bad_request(f"{key} must be a string")
+    type_id = body.get("type")
+    if type_id is not None:
+        # A plural or differently cased name would otherwise never match anything.
+        rtype = lookup(type_id)
+        if rtype is None:
+            raise bad_request(f"type {type_id!r} is not a resource type")
+        type_id = rtype.id
     delay = body.get("delay", 0)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay < math.inf:
         raise bad_request("delay must be a number of seconds >= 0")
@@ -85,7 +93,7 @@ def parse_rule(body: Any) -> Rule:
     if mode == "fail" and not message:
         message = "Failed"
     policy = Policy(mode, float(delay), reads, message)
-    return Rule(policy, body.get("type"), process, body.get("id"))
+    return Rule(policy, type_id, process, body.get("id"))
 
 
 class Transitions:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,17 +27,45 @@ def test_readme_has_runnable_blocks() -> None:
     assert {lang for lang, _ in BLOCKS} <= {"python", "shell", "console"}
 
 
-@pytest.mark.parametrize("code", blocks("python"))
+def user_env() -> dict[str, str]:
+    """The environment of a user whose PATH has this interpreter's `fakerancher`, `python3`."""
+    bin_dir = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+@pytest.mark.parametrize("code", [c for c in blocks("python") if "def test_" not in c])
 def test_python_block_runs(code: str) -> None:
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
 
 
+@pytest.mark.parametrize("code", [c for c in blocks("python") if "def test_" in c])
+def test_pytest_block_passes_as_a_downstream_test_module(code: str, tmp_path: Path) -> None:
+    (tmp_path / "test_readme_block.py").write_text(code, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=user_env(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout and "failed" not in result.stdout
+
+
 @pytest.mark.parametrize("code", blocks("shell"))
-def test_shell_block_runs_against_a_live_server(code: str) -> None:
+def test_shell_block_runs_against_a_live_server(code: str, tmp_path: Path) -> None:
     with FakeRancher().serve() as server:
         script = "set -euo pipefail\n" + code.replace(DOCUMENTED_URL, server.url)
         result = subprocess.run(
-            ["bash", "-c", script], capture_output=True, text=True, timeout=60, check=False
+            ["bash", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=tmp_path,
+            env=user_env(),
         )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "error" not in result.stderr.lower()
@@ -50,3 +80,12 @@ def test_console_block_names_real_make_targets(code: str) -> None:
                 ["make", "-n", *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False
             )
             assert dry_run.returncode == 0, dry_run.stderr
+        elif command[:1] == ["fakerancher"]:
+            # The documented options parse (argparse stops at --help before serving).
+            parsed = subprocess.run(
+                [sys.executable, "-m", "fakerancher", *command[1:], "--help"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert parsed.returncode == 0, parsed.stderr
