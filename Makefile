@@ -21,7 +21,7 @@ $(VENV)/.test-installed: pyproject.toml | $(PY)
 	touch $@ $(VENV)/.serve-installed
 
 serve: $(VENV)/.serve-installed
-	$(PY) -m fakerancher serve --host $(HOST) --port $(PORT)
+	$(VENV)/bin/fakerancher serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
@@ -31,8 +31,11 @@ lint: $(VENV)/.test-installed
 test: lint
 	$(PY) -m pytest -n 2 -q
 
+# A report against the design's quality bar; BENCH_ARGS=--quick for a smoke run, --check to
+# exit 1 when a budget is exceeded.
+BENCH_ARGS ?=
 bench: $(VENV)/.test-installed
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)

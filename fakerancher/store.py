@@ -39,7 +39,7 @@ class Pending:
     processes: list[str]
     due: float
     seq: int
-    # `reads` policy: by-id reads left before the process completes.
+    # `reads` policy: by-id reads that still see the transitioning state.
     reads_left: int | None = None
     # `fail` policy: the process ends in error with this message instead of completing.
     fail_message: str | None = None
@@ -190,10 +190,12 @@ class Store:
     def read(self, record: Record, now: float) -> None:
         """A by-id read: counts towards a `reads` policy."""
         pending = record.pending
-        if pending is not None and pending.reads_left is not None:
+        if pending is None or pending.reads_left is None:
+            return
+        if pending.reads_left <= 0:  # `n` reads have seen it transitioning: done now
+            self._complete(record, now)
+        else:
             pending.reads_left -= 1
-            if pending.reads_left <= 0:
-                self._complete(record, now)
 
     def finish(self, record: Record, now: float) -> None:
         """Run `record`'s pending processes to their end now, whatever their policy."""
