@@ -17,7 +17,8 @@ The shims, and why each one exists:
   with `vars(value).iteritems()`, which does not exist on Python 3. The replacement is the same
   code with `.items()`.
 * A request timeout. gdapi calls `requests` with no timeout, so a server that hangs would hang
-  the test run (§1.11). `cattle_client()` gives the client's session a default timeout.
+  the test run (§1.11). `cattle_client()` returns a `cattle.Client` subclass whose only
+  change is a default timeout on its session, set before the first (schema) request.
 * String credentials. With no keys gdapi sends Basic auth built from `None`, and current
   `requests` warns (DeprecationWarning) about non-string credentials; Cattle's test suites pass
   keys anyway. `cattle_client()` passes placeholder strings (the fake, like a fresh Cattle with
