@@ -62,6 +62,7 @@ class FakeRancher:
         self._add_default_project()
         self.wsgi_app: CattleApp = CattleApp(self)
         self._servers: list[LiveServer] = []
+        self._configured_url = self.url
 
     def _add_default_project(self) -> None:
         self.resources.add_project("Default", self.clock.now(), project_id=DEFAULT_PROJECT_ID)
@@ -235,12 +236,16 @@ class FakeRancher:
         from fakerancher.server import LiveServer
 
         server = LiveServer(self.wsgi_app, host, port)
+        if not self._servers:
+            self._configured_url = self.url
         self._servers.append(server)
         self.url = server.url
         return server
 
     def stop(self) -> None:
-        """Stop every server started with `serve()`."""
+        """Stop every server started with `serve()`; `url` is the configured one again."""
+        if self._servers:
+            self.url = self._configured_url
         while self._servers:
             self._servers.pop().stop()
 

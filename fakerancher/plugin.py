@@ -75,6 +75,12 @@ def fake_rancher_server(
     """A fresh fake Rancher on a live socket; `fake_rancher_server.url` is its base URL."""
     from fakerancher.fake import FakeRancher
 
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None and "url" in marker.kwargs:
+        raise pytest.UsageError(
+            f"@pytest.mark.{MARKER}(url=...) applies to fake_rancher only: "
+            "fake_rancher_server listens on a free port of 127.0.0.1 (see its .url)"
+        )
     settings = _settings(request, "http://127.0.0.1", fake_rancher_options)
     settings.pop("url")
     fake = FakeRancher(**settings)

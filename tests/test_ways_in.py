@@ -185,14 +185,24 @@ def test_bad_marker(fake_rancher):
 @pytest.mark.fake_rancher(colour="blue")
 def test_unknown_option(fake_rancher):
     pass
+
+@pytest.mark.fake_rancher(url="http://127.0.0.1:8123")
+def test_url_for_the_server(fake_rancher_server):
+    pass
 """
 
 
 def test_fixtures_are_overridable_and_misuse_is_reported(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_downstream=PYTESTER_MODULE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist")
-    result.assert_outcomes(passed=1, errors=2)
-    result.stdout.fnmatch_lines(["*keyword arguments only*", "*unknown fake_rancher options*"])
+    result.assert_outcomes(passed=1, errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*keyword arguments only*",
+            "*unknown fake_rancher options*",
+            "*applies to fake_rancher only*",
+        ]
+    )
 
 
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
@@ -243,6 +253,7 @@ def test_serve_reports_its_url_and_stop_is_idempotent() -> None:
     fake.stop()
     fake.stop()
     assert "stopped" in repr(server)
+    assert fake.url == "http://rancher.test"  # the configured URL again, not a dead socket
 
 
 # --------------------------------------------------------------------------- the Python API
