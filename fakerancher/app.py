@@ -27,8 +27,6 @@ from werkzeug.wrappers import Request, Response
 from fakerancher import listing, tokens
 from fakerancher.calls import Call as LoggedCall
 from fakerancher.calls import loggable_body, loggable_query
-from fakerancher.control import PREFIX as CONTROL_PREFIX
-from fakerancher.control import ControlRoutes
 from fakerancher.errors import ApiError, method_not_allowed, not_found
 from fakerancher.faults import ConnectionDropped
 from fakerancher.render import Renderer, format_project_id
@@ -40,6 +38,7 @@ from fakerancher.validation import invalid_body, parse_json_body
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from fakerancher.control import ControlRoutes
     from fakerancher.fake import FakeRancher
 
 log = logging.getLogger("fakerancher")
@@ -49,6 +48,7 @@ RANCHER_VERSION = "v1.6.30"
 MAX_BODY_BYTES = 16 * 1024 * 1024
 _PROJECT_PATH = re.compile(r"/v1/projects/([^/]+)(/.+)")
 _FORM_TYPE = "application/x-www-form-urlencoded"
+CONTROL_PREFIX = "/_fake"  # the control plane's routes (fakerancher.control)
 _STATIC_HEADERS = (
     ("X-API-User-Id", "1a1"),
     ("X-API-Account-Kind", "project"),
@@ -100,7 +100,7 @@ class CattleApp:
 
     def __init__(self, fake: FakeRancher) -> None:
         self.fake = fake
-        self.control = ControlRoutes(fake)
+        self._control: ControlRoutes | None = None
         self.rendered = RenderedDocuments()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -124,8 +124,12 @@ class CattleApp:
         return self.handle_logged(request)
 
     def handle_control(self, request: Request) -> Response:
+        if self._control is None:  # imported on first use: most users never call it
+            from fakerancher.control import ControlRoutes
+
+            self._control = ControlRoutes(self.fake)
         try:
-            status, body = self.control.handle(request, _method(request))
+            status, body = self._control.handle(request, _method(request))
         except ApiError as error:
             status, body = error.status, error.document(self.fake.store.new_error_id())
         except HTTPException as error:

@@ -103,7 +103,7 @@ class ControlRoutes:
                 raise bad_request("send one of freeze, advance, set or unfreeze")
             try:
                 freeze = body.get("freeze")
-                moment = None if freeze in (None, True) else to_epoch(freeze)
+                moment = None if freeze is None or isinstance(freeze, bool) else to_epoch(freeze)
                 at = None if body.get("set") is None else to_epoch(body["set"])
                 advance = body.get("advance")
                 if advance is not None and (
@@ -114,7 +114,8 @@ class ControlRoutes:
                     advance = to_epoch(advance)
             except ValueError as error:
                 raise bad_request(str(error)) from None
-            if body.get("unfreeze") not in (None, True, False):
+            unfreeze = body.get("unfreeze")
+            if unfreeze is not None and not isinstance(unfreeze, bool):
                 raise bad_request("unfreeze must be true")
             with self.fake.lock:
                 if "freeze" in body and freeze is not False:
@@ -123,7 +124,7 @@ class ControlRoutes:
                     clock.set(at)
                 if advance is not None:
                     clock.advance(advance)
-                if body.get("unfreeze") is True or freeze is False:
+                if unfreeze is True or freeze is False:
                     clock.unfreeze()
         return 200, clock.document()
 

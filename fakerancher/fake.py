@@ -18,7 +18,6 @@ from fakerancher.faults import Faults
 from fakerancher.render import Renderer
 from fakerancher.resources import Resources
 from fakerancher.schemas import PROJECT, ResourceType, lookup
-from fakerancher.snapshot import build_store, export_state
 from fakerancher.store import DEFAULT_PROJECT_ID, Record, Store
 from fakerancher.transitions import Transitions
 from fakerancher.urls import Urls
@@ -89,6 +88,8 @@ class FakeRancher:
 
     def export_state(self) -> dict[str, Any]:
         """Everything the fake holds, as JSON-ready data (secret values excepted)."""
+        from fakerancher.snapshot import export_state
+
         with self.lock:
             self.store.settle(self.clock.now())
             return export_state(self.store, self.clock.export())
@@ -96,6 +97,8 @@ class FakeRancher:
     def import_state(self, doc: Any) -> None:
         """Restore an `export_state()` document; an unfit one raises `ApiError` (400), naming
         the problem, and changes nothing."""
+        from fakerancher.snapshot import build_store
+
         with self.lock:
             store, clock = build_store(doc, self.seed)
             transitions = store.transitions

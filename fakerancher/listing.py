@@ -7,6 +7,8 @@ ignored silently, exactly as `ParseCollectionAttributes` does.
 from __future__ import annotations
 
 import calendar
+import heapq
+import operator
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -84,17 +86,27 @@ def _parse_limit(raw: str | None) -> int:
 
 
 # -- values ---------------------------------------------------------------------------------
+_RECORD_ATTRIBUTES = {
+    "id": "id",
+    "accountId": "account_id",
+    "kind": "type",
+    "created": "created",
+    "removed": "removed",
+    "state": "state",
+    "uuid": "uuid",
+}
+
+
+def value_getter(name: str) -> Callable[[Record], Any]:
+    """Reads a field's comparable value: ids as DB ints, dates as epoch seconds."""
+    attribute = _RECORD_ATTRIBUTES.get(name)
+    if attribute is not None:
+        return operator.attrgetter(attribute)
+    return lambda record: record.values.get(name)
+
+
 def record_value(record: Record, name: str) -> Any:
-    """The comparable value of a field: ids as DB ints, dates as epoch seconds."""
-    if name == "id":
-        return record.id
-    if name == "accountId":
-        return record.account_id
-    if name == "kind":
-        return record.type
-    if name in ("created", "removed", "state", "uuid"):
-        return getattr(record, name)
-    return record.values.get(name)
+    return value_getter(name)(record)
 
 
 def _operand(fdef: Field, raw: str) -> Any:
@@ -145,6 +157,16 @@ def _matcher(condition: Condition) -> Callable[[Any], bool]:
     operands = [_operand(condition.field, raw) for raw in condition.values]
     compare = _COMPARISONS[modifier]
 
+    if len(operands) == 1 and operands[0] is not None:
+        operand = operands[0]
+
+        def compare_one(value: Any) -> bool:
+            if value is None:
+                return False
+            return compare(value.lower() if isinstance(value, str) else value, operand)
+
+        return compare_one
+
     def compare_all(value: Any) -> bool:
         if value is None:
             return False
@@ -168,20 +190,22 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 def apply(records: list[Record], query: CollectionQuery) -> tuple[list[Record], bool]:
     """Filter, sort and page `records` (id ascending on entry): the page and whether more exist."""
     for name, condition in query.conditions.items():
-        matches = _matcher(condition)
-        records = [r for r in records if matches(record_value(r, name))]
+        matches, read = _matcher(condition), value_getter(name)
+        records = [r for r in records if matches(read(r))]
+    end = query.offset + query.limit
     if query.sort is not None:
-        name = query.sort
+        read = value_getter(query.sort)
 
         def key(record: Record) -> tuple[bool, Any, int]:
-            value = record_value(record, name)
-            if isinstance(value, str):
-                value = value.lower()
-            # MySQL puts NULLs first in ascending order (and so last in descending).
-            return (value is not None, value if value is not None else 0, record.id)
+            value = read(record)
+            if value is None:  # MySQL puts NULLs first ascending (and so last descending)
+                return (False, 0, record.id)
+            return (True, value.lower() if isinstance(value, str) else value, record.id)
 
+        if end < len(records) // 4:  # a page of a long list: no need to sort all of it
+            pick = heapq.nlargest if query.descending else heapq.nsmallest
+            return pick(end, records, key=key)[query.offset :], True
         records = sorted(records, key=key, reverse=query.descending)
-    end = query.offset + query.limit
     return records[query.offset : end], len(records) > end
 
 
