@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from fakerancher.server import LiveServer
 
 DEFAULT_URL = "http://rancher.test"
+SEEDED_PROJECT_CREATED = 1_483_228_800  # 2017-01-01T00:00:00Z, the Rancher 1.x era
 _UNSET: Any = object()
 
 
@@ -64,7 +65,9 @@ class FakeRancher:
         self._configured_url = self.url
 
     def _add_default_project(self) -> None:
-        self.resources.add_project("Default", self.clock.now(), project_id=DEFAULT_PROJECT_ID)
+        # Under a seed the whole initial state repeats, the Default project's date included.
+        created = SEEDED_PROJECT_CREATED if self.seed is not None else self.clock.now()
+        self.resources.add_project("Default", created, project_id=DEFAULT_PROJECT_ID)
 
     # -- control --------------------------------------------------------------------------
     def reset(self, seed: int | None = _UNSET) -> None:

@@ -26,6 +26,7 @@ import responses
 from requests.adapters import HTTPAdapter
 from werkzeug.wrappers import Request
 
+from fakerancher.calls import DEFAULT_LIMIT
 from fakerancher.fake import DEFAULT_URL, FakeRancher
 from fakerancher.faults import ConnectionDropped
 
@@ -54,11 +55,14 @@ class mock_rancher(ContextDecorator):
         fake: FakeRancher | None = None,
         transition_delay: float = 0.0,
         seed: int | None = None,
+        call_log_limit: int = DEFAULT_LIMIT,
     ) -> None:
         self.fake = (
             fake
             if fake is not None
-            else FakeRancher(url, transition_delay=transition_delay, seed=seed)
+            else FakeRancher(
+                url, transition_delay=transition_delay, seed=seed, call_log_limit=call_log_limit
+            )
         )
         if fake is not None:
             fake.url = url.rstrip("/")

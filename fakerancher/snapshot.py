@@ -127,7 +127,7 @@ def _randoms(raw: Any, store: Store, seed: int | None) -> None:
     if seed is not None:
         # Reproducible under a seed, and never a replay of the streams that made the document.
         store.random.seed(f"{seed}:{uuids}")
-        store._error_random.seed(f"errors:{seed}:{uuids}")
+        store.reseed_errors(f"errors:{seed}:{uuids}")
     if raw is not None:
         _restore_random(store.random, raw, "random")
 

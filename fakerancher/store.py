@@ -95,6 +95,9 @@ class Store:
     def new_uuid(self) -> str:
         return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
 
+    def reseed_errors(self, seed: str) -> None:
+        self._error_random.seed(seed)
+
     def new_error_id(self) -> str:
         """Error documents draw from their own stream: a rejected request must not shift the
         ids, uuids and tokens that later requests get."""

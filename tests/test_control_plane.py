@@ -454,11 +454,6 @@ def test_a_seeded_scenario_gives_byte_identical_responses(driver: Driver) -> Non
     assert other[0] != first[0] and other[3] != first[3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reset() stamps the Default project 1a5 with the wall clock (fake.py), so /v1/projects "
-    "differs between seeded runs made in different seconds",
-)
 def test_the_default_project_is_identical_across_seeded_runs(fake_rancher: FakeRancher) -> None:
     answers = []
     for wall_clock in ("2024-03-01 10:00:00", "2024-03-01 10:00:01"):
@@ -1040,17 +1035,7 @@ def test_an_unparsable_body_is_logged_as_a_note_of_its_size(driver: Driver) -> N
 @pytest.mark.fake_rancher(call_log_limit=3)
 @pytest.mark.parametrize(
     "driver",
-    [
-        pytest.param(
-            "inprocess",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="mock_rancher() takes no call_log_limit, so the fake_rancher fixture "
-                "fails with the marker option it documents (mock.py)",
-            ),
-        ),
-        "live",
-    ],
+    ["inprocess", "live"],
     indirect=True,
 )
 def test_the_call_log_keeps_only_the_most_recent_calls(driver: Driver) -> None:
