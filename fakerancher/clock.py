@@ -8,6 +8,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 Instant = float | int | str | datetime
+# Cattle renders dates as yyyy-MM-ddTHH:mm:ssZ: the clock stays within what that can show.
+EARLIEST = 0.0
+LATEST = 253_402_300_799.0  # 9999-12-31T23:59:59Z
+
+
+def in_range(moment: float) -> float:
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(
+            "the clock must stay between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z"
+        )
+    return moment
 
 
 def to_epoch(value: Instant) -> float:
@@ -61,7 +72,7 @@ class Clock:
 
     def freeze(self, at: Instant | None = None) -> None:
         """Stop the clock now, or at `at` (epoch seconds, datetime or ISO 8601 string)."""
-        moment = None if at is None else to_epoch(at)
+        moment = None if at is None else in_range(to_epoch(at))
         with self._lock:
             self._frozen_at = self.now() if moment is None else moment
 
@@ -73,7 +84,9 @@ class Clock:
                 self._frozen_at = None
 
     def advance(self, seconds: float) -> None:
+        """Move the clock by `seconds` (negative goes back); ValueError out of range."""
         with self._lock:
+            in_range(self.now() + seconds)
             if self._frozen_at is not None:
                 self._frozen_at += seconds
             else:
@@ -81,7 +94,7 @@ class Clock:
 
     def set(self, at: Instant) -> None:
         """Jump to `at`; a frozen clock stays frozen there, a running one runs on from it."""
-        moment = to_epoch(at)
+        moment = in_range(to_epoch(at))
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at = moment
@@ -98,8 +111,10 @@ class Clock:
     def restore(self, doc: dict[str, Any]) -> None:
         frozen, offset = doc.get("frozenAt"), doc.get("offset", 0.0)
         with self._lock:
-            self._frozen_at = None if frozen is None else to_epoch(frozen)
+            self._frozen_at = None if frozen is None else in_range(to_epoch(frozen))
             self._offset = to_epoch(offset)
+            if frozen is None:
+                in_range(time.time() + self._offset)
 
     def __repr__(self) -> str:
         state = "frozen" if self.frozen else "running"

@@ -118,12 +118,17 @@ class ControlRoutes:
             if unfreeze is not None and not isinstance(unfreeze, bool):
                 raise bad_request("unfreeze must be true")
             with self.fake.lock:
-                if "freeze" in body and freeze is not False:
-                    clock.freeze(moment)
-                if at is not None:
-                    clock.set(at)
-                if advance is not None:
-                    clock.advance(advance)
+                before = clock.export()
+                try:
+                    if "freeze" in body and freeze is not False:
+                        clock.freeze(moment)
+                    if at is not None:
+                        clock.set(at)
+                    if advance is not None:
+                        clock.advance(advance)
+                except ValueError as error:  # out of range: all or nothing
+                    clock.restore(before)
+                    raise bad_request(str(error)) from None
                 if unfreeze is True or freeze is False:
                     clock.unfreeze()
         return 200, clock.document()

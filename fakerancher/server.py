@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 import threading
+import uuid
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+from fakerancher.errors import ApiError
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -27,6 +31,22 @@ class _RequestHandler(WSGIRequestHandler):
         if request_log.isEnabledFor(logging.INFO):
             status = getattr(code, "value", code)
             request_log.info("%s %s %s", self.address_string(), self.requestline, status)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A request too broken for the app (bad request line, oversized headers): answered
+        with a Cattle error document, as every other error, instead of http.server's HTML."""
+        self.log_error("code %d, message %s", code, message)
+        if self.request_version == "HTTP/0.9":  # an unparsable request line: answer in HTTP/1.x
+            self.request_version = "HTTP/1.0"
+        body = json.dumps(ApiError(code).document(str(uuid.uuid4()))).encode()
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.close_connection = True
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
 
     def log(self, type: str, message: str, *args: Any) -> None:
         request_log.log(

@@ -1297,3 +1297,28 @@ def test_cli_state_file_is_the_export_state_format(tmp_path: Path) -> None:
     assert served.process.returncode == 0
     records = {r["id"]: r for r in json.loads(state.read_text())["records"]}
     assert records[reg["id"]]["state"] == "inactive"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"freeze": 1e300},
+        {"freeze": -1},
+        {"set": "0001-01-01T00:00:00Z"},
+        {"advance": 1e300},
+        {"freeze": "2024-01-01T00:00:00Z", "advance": -1e12},
+    ],
+)
+def test_the_clock_refuses_times_cattle_cannot_show(
+    fake_rancher_server: FakeRancher, body: dict[str, Any]
+) -> None:
+    url = fake_rancher_server.url
+    before = requests.get(f"{url}/_fake/clock").json()
+    refused = requests.post(f"{url}/_fake/clock", json=body)
+    assert refused.status_code == 400, refused.text
+    assert "1970" in refused.json()["message"]
+    after = requests.get(f"{url}/_fake/clock").json()
+    assert after["frozen"] == before["frozen"]
+    assert abs(after["nowTS"] - before["nowTS"]) < 60_000
+    created = requests.post(f"{url}/v1/registries", json={"serverAddress": "after.io"})
+    assert created.status_code == 201

@@ -434,3 +434,17 @@ def test_serve_on_a_taken_port_raises_oserror() -> None:
         taken.listen()
         with pytest.raises(OSError):
             FakeRancher().serve(port=taken.getsockname()[1])
+
+
+def test_a_broken_request_line_gets_a_json_error_document() -> None:
+    fake = FakeRancher()
+    with fake.serve() as server, socket.create_connection(("127.0.0.1", server.port)) as conn:
+        conn.sendall(b"GET /v1 HTTP/1.1 extra\r\nHost: x\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b"application/json" in head
+    assert json.loads(body)["type"] == "error"
+    assert json.loads(body)["status"] == 400
