@@ -25,6 +25,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from fakerancher import listing, tokens
+from fakerancher.auth import ApiKey, unauthorized
 from fakerancher.calls import Call as LoggedCall
 from fakerancher.calls import loggable_body, loggable_query
 from fakerancher.errors import ApiError, method_not_allowed, not_found
@@ -195,11 +196,13 @@ class CattleApp:
         path = request.path
         urls = Urls(_host_url(request))
         project_id = DEFAULT_PROJECT_ID
+        error_headers: dict[str, str] = {}
         try:
             with fake.lock:
                 now = fake.clock.now()
                 fake.store.settle(now)
-                path, urls, project_id = self._scope(request, path, urls)
+                key = self._authenticate(request)
+                path, urls, project_id = self._scope(request, path, urls, key)
                 method = _method(request)
                 call = Call(
                     request=request,
@@ -216,17 +219,35 @@ class CattleApp:
                 status, body = result
         except ApiError as error:
             status, body = error.status, error.document(fake.store.new_error_id())
+            error_headers = error.headers
         except HTTPException as error:  # e.g. a body over max_content_length
             code = error.code or 400
             status, body = code, ApiError(code, error.name).document(fake.store.new_error_id())
         except Exception:  # a bug must still answer as Cattle would, never with a traceback
             log.exception("unexpected error answering %s %s", request.method, request.path)
             status, body = 500, ApiError(500).document(fake.store.new_error_id())
-        return self._finish(json_response(status, body), urls, project_id)
+        response = self._finish(json_response(status, body), urls, project_id)
+        response.headers.extend(error_headers)
+        return response
 
     # -- request parsing ------------------------------------------------------------------
-    def _scope(self, request: Request, path: str, urls: Urls) -> tuple[str, Urls, int]:
-        """Project scope from the path, the X-API-Project-Id header or `projectId`."""
+    def _authenticate(self, request: Request) -> ApiKey | None:
+        """The API key of the request when access control applies; 401 without a valid one."""
+        environ = request.environ
+        api_keys = self.fake.api_keys
+        enforced = environ.get("HTTP_X_ENFORCE_AUTHENTICATION", "").lower() == "true"
+        if not (api_keys.access_control or enforced) or "/scripts/" in request.path:
+            return None  # the scripts handler runs before authentication, as in Cattle
+        key = api_keys.authenticate(environ.get("HTTP_AUTHORIZATION"))
+        if key is None:
+            raise unauthorized(environ.get("HTTP_X_API_NO_CHALLENGE", "").lower() != "true")
+        return key
+
+    def _scope(
+        self, request: Request, path: str, urls: Urls, key: ApiKey | None = None
+    ) -> tuple[str, Urls, int]:
+        """Project scope from the path, the X-API-Project-Id header or `projectId`; an
+        environment API key confines the request to its own project."""
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
         raw_project: str | None = None
@@ -238,12 +259,12 @@ class CattleApp:
         else:
             raw_project = request.environ.get("HTTP_X_API_PROJECT_ID") or _arg(request, "projectId")
         if raw_project is None:
-            return path, urls, DEFAULT_PROJECT_ID
+            return path, urls, DEFAULT_PROJECT_ID if key is None else key.project_id
         if path.startswith(f"/{API_VERSION}/scripts/"):
             # The scripts handler runs before authentication: no project check.
             return path, urls, DEFAULT_PROJECT_ID
         project = self.fake.resources.project(raw_project)
-        if project is None:
+        if project is None or (key is not None and key.project_id != project.id):
             raise ApiError(403)
         return path, urls, project.id
 

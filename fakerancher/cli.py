@@ -25,6 +25,7 @@ examples:
   fakerancher serve --port 0                # any free port; the URL is printed
   fakerancher serve --transition-delay 2    # processes take 2 s, as on a busy server
   fakerancher serve --state scenario.json   # load it at start, save it back on exit
+  fakerancher serve --api-key key:secret    # access control on: HTTP Basic key:secret
 
 Each request is logged on stderr. Ctrl-C (or SIGTERM) stops the server cleanly."""
 
@@ -64,8 +65,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON state file (the format of GET /_fake/state): loaded at start when it "
         "exists, written back on exit",
     )
+    serve.add_argument(
+        "--api-key",
+        type=_key_pair,
+        action="append",
+        default=[],
+        metavar="ACCESS:SECRET",
+        help="an environment API key of the Default project 1a5; once one is given, access "
+        "control is on and every API request needs one (HTTP Basic); repeatable",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
+
+
+def _key_pair(text: str) -> tuple[str, str]:
+    access, _, secret = text.partition(":")
+    if not access or not secret:
+        raise argparse.ArgumentTypeError("an API key is ACCESS:SECRET")
+    return access, secret
 
 
 def _seconds(text: str) -> float:
@@ -93,6 +110,11 @@ def serve(args: argparse.Namespace) -> int:
             problem = error.message if isinstance(error, ApiError) else error
             print(f"fakerancher: cannot load {state}: {problem}", file=sys.stderr)
             return 2
+    known = {key.public_value for key in fake.api_keys.listed()}  # e.g. from --state
+    for access, secret in args.api_key:
+        if access not in known:
+            fake.add_api_key(public_value=access, secret_value=secret)
+        fake.access_control = True
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:

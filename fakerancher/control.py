@@ -40,6 +40,10 @@ ROUTES: dict[str, tuple[tuple[str, ...], str]] = {
         ("GET", "POST", "DELETE"),
         "fault rules: error status, latency, dropped connection",
     ),
+    "/auth": (
+        ("GET", "POST", "DELETE"),
+        'API keys, access control; POST {"apiKey": {"project": "1a5"}} | {"accessControl": true}',
+    ),
     "/calls": (("GET", "DELETE"), "the call log, secrets masked; ?method= and ?path= filter it"),
 }
 URL_MAP = Map([Rule(f"{PREFIX}{path}", endpoint=path) for path in ROUTES], strict_slashes=False)
@@ -166,6 +170,40 @@ class ControlRoutes:
         elif method == "POST":
             faults.add_rule(parse_fault(body))
         return 200, {"rules": faults.document()}
+
+    def _auth(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        fake = self.fake
+        if method == "DELETE":
+            fake.api_keys.clear()
+            return 200, fake.api_keys.document()
+        if method == "GET":
+            return 200, fake.api_keys.document()
+        _only(body, "apiKey", "accessControl")
+        if not body:
+            raise bad_request("send apiKey and/or accessControl")
+        enabled = body.get("accessControl")
+        if "accessControl" in body and not isinstance(enabled, bool):
+            raise bad_request("accessControl must be true or false")
+        spec = body.get("apiKey")
+        created: dict[str, Any] | None = None
+        if spec is not None:
+            if not isinstance(spec, dict):
+                raise bad_request('apiKey is an object, e.g. {"project": "1a5"}')
+            _only(spec, "project", "publicValue", "secretValue")
+            for key in ("project", "publicValue", "secretValue"):
+                if spec.get(key) is not None and not isinstance(spec[key], str):
+                    raise bad_request(f"apiKey.{key} must be a string")
+            created = fake.add_api_key(
+                spec.get("project") or "1a5",
+                public_value=spec.get("publicValue"),
+                secret_value=spec.get("secretValue"),
+            )
+        if isinstance(enabled, bool):
+            fake.access_control = enabled
+        answer = fake.api_keys.document()
+        if created is not None:
+            answer["created"] = created  # the one answer that shows the secret key
+        return 200, answer
 
     def _calls(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
         calls = self.fake.calls

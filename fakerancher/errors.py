@@ -34,6 +34,8 @@ class ApiError(Exception):
         self.message = message if message is not None or field_name else self.code
         self.detail = detail
         self.field_name = field_name
+        # Extra response headers (e.g. a 401's WWW-Authenticate challenge).
+        self.headers: dict[str, str] = {}
         super().__init__(f"{status} {self.code}")
 
     def document(self, error_id: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import threading
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
+from fakerancher.auth import ApiKeys
 from fakerancher.calls import DEFAULT_LIMIT, Call, CallLog
 from fakerancher.clock import Clock
 from fakerancher.errors import ApiError
@@ -45,6 +46,7 @@ class FakeRancher:
         transition_delay: float = 0.0,
         seed: int | None = None,
         call_log_limit: int = DEFAULT_LIMIT,
+        access_control: bool = False,
     ) -> None:
         from fakerancher.app import CattleApp
 
@@ -56,6 +58,8 @@ class FakeRancher:
         self.transitions = Transitions(transition_delay)
         self.transitions._advance = self._advance
         self.calls = CallLog(call_log_limit)
+        self.api_keys = ApiKeys()
+        self.api_keys.access_control = access_control
         self.faults = Faults(random.Random(seed))
         self.store = Store(self.transitions, seed, self.lock)
         self.resources = Resources(self.store)
@@ -82,6 +86,7 @@ class FakeRancher:
             self.faults.clear()
             self.faults.random = random.Random(self.seed)
             self.calls.clear()
+            self.api_keys.clear()
             self._use_store(Store(self.transitions, self.seed, self.lock))
             self._add_default_project()
 
@@ -95,15 +100,17 @@ class FakeRancher:
 
         with self.lock:
             self.store.settle(self.clock.now())
-            return export_state(self.store, self.clock.export())
+            return export_state(self.store, self.clock.export(), self.api_keys)
 
     def import_state(self, doc: Any) -> None:
         """Restore an `export_state()` document; an unfit one raises `ApiError` (400), naming
         the problem, and changes nothing."""
-        from fakerancher.snapshot import build_store
+        from fakerancher.snapshot import build_store, parse_auth
 
         with self.lock:
             store, clock = build_store(doc, self.seed)
+            keys, access_control = parse_auth(doc, store)
+            self.api_keys.restore(keys, access_control)
             transitions = store.transitions
             store.transitions = self.transitions
             self.transitions.replace_with(transitions)
@@ -123,6 +130,34 @@ class FakeRancher:
             except ValueError as error:
                 raise ApiError(400, "InvalidState", message=f"{path}: not JSON: {error}") from None
         self.import_state(doc)
+
+    # -- API keys -------------------------------------------------------------------------
+    @property
+    def access_control(self) -> bool:
+        """When on, every API request needs an environment API key (HTTP Basic)."""
+        return self.api_keys.access_control
+
+    @access_control.setter
+    def access_control(self, enabled: bool) -> None:
+        self.api_keys.access_control = bool(enabled)
+
+    def add_api_key(
+        self,
+        project: str = "1a5",
+        *,
+        public_value: str | None = None,
+        secret_value: str | None = None,
+    ) -> dict[str, Any]:
+        """An environment API key of `project`: `{"publicValue", "secretValue", ...}`.
+
+        The secret is in this answer only; the fake keeps its digest."""
+        with self.lock:
+            project_id = self._project(project)
+            key_id = f"1c{self.store.next_id('credential')}"
+            key, secret = self.api_keys.add(
+                key_id, project_id, self.store.random, public_value, secret_value
+            )
+        return {**key.document(), "secretValue": secret}
 
     def _advance(self, resource_id: str | None) -> int:
         with self.lock:

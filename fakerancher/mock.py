@@ -56,12 +56,17 @@ class mock_rancher(ContextDecorator):
         transition_delay: float = 0.0,
         seed: int | None = None,
         call_log_limit: int = DEFAULT_LIMIT,
+        access_control: bool = False,
     ) -> None:
         self.fake = (
             fake
             if fake is not None
             else FakeRancher(
-                url, transition_delay=transition_delay, seed=seed, call_log_limit=call_log_limit
+                url,
+                transition_delay=transition_delay,
+                seed=seed,
+                call_log_limit=call_log_limit,
+                access_control=access_control,
             )
         )
         if fake is not None:

@@ -20,13 +20,14 @@ if TYPE_CHECKING:
     from fakerancher.fake import FakeRancher
 
 MARKER = "fake_rancher"
-_OPTIONS = frozenset({"transition_delay", "seed", "call_log_limit"})
+_OPTIONS = frozenset({"transition_delay", "seed", "call_log_limit", "access_control"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(url=None, transition_delay=0.0, seed=None, call_log_limit=10000): "
+        f"{MARKER}(url=None, transition_delay=0.0, seed=None, call_log_limit=10000, "
+        "access_control=False): "
         "configure the fake_rancher and fake_rancher_server fixtures for one test",
     )
 
@@ -39,7 +40,8 @@ def fake_rancher_url() -> str:
 
 @pytest.fixture
 def fake_rancher_options() -> dict[str, Any]:
-    """Keyword arguments for `FakeRancher` (transition_delay, seed, call_log_limit)."""
+    """Keyword arguments for `FakeRancher` (transition_delay, seed, call_log_limit,
+    access_control)."""
     return {}
 
 

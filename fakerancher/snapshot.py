@@ -14,6 +14,7 @@ import random
 import struct
 from typing import Any
 
+from fakerancher.auth import ApiKey, ApiKeys
 from fakerancher.errors import ApiError
 from fakerancher.lifecycle import PROCESS_NAMES, PROCESSES
 from fakerancher.store import FIRST_IDS, ID_PREFIX, NEVER, TABLE_OF, Pending, Record, Store
@@ -37,12 +38,19 @@ class StateError(ApiError):
         super().__init__(400, "InvalidState", message=problem, detail=problem)
 
 
-def export_state(store: Store, clock_doc: dict[str, Any]) -> dict[str, Any]:
+def export_state(store: Store, clock_doc: dict[str, Any], api_keys: ApiKeys) -> dict[str, Any]:
     records = sorted(store.all_records(), key=lambda r: (r.table, r.id))
     return {
         "format": FORMAT,
         "version": VERSION,
         "clock": clock_doc,
+        "auth": {
+            "accessControl": api_keys.access_control,
+            # Digests only: a secret key is shown once, when its key is made.
+            "apiKeys": [
+                {**k.document(), "secretDigest": k.secret_digest} for k in api_keys.listed()
+            ],
+        },
         "sequences": store.sequences(),
         "transitions": store.transitions.document(),
         "random": _random_document(store.random),
@@ -278,3 +286,29 @@ def _schedule_pending(store: Store) -> None:
     waiting = [r for r in store.all_records() if r.pending is not None]
     for record in sorted(waiting, key=lambda r: r.pending.due if r.pending else 0.0):
         store.requeue(record)
+
+
+def parse_auth(doc: Any, store: Store) -> tuple[list[ApiKey], bool]:
+    """The API keys and access-control switch of a state document (checked by `build_store`
+    first, so `doc` is an object); keys must name projects of `store`."""
+    raw = _expect(doc.get("auth") if doc.get("auth") is not None else {}, dict, "auth")
+    access_control = raw.get("accessControl", False)
+    if not isinstance(access_control, bool):
+        raise StateError("auth.accessControl must be true or false")
+    keys: list[ApiKey] = []
+    for index, entry in enumerate(_expect(raw.get("apiKeys", []), list, "auth.apiKeys")):
+        where = f"auth.apiKeys[{index}]"
+        entry = _expect(entry, dict, where)
+        table, _ = _api_id(entry.get("id"), f"{where}.id")
+        account_table, project_id = _api_id(entry.get("accountId"), f"{where}.accountId")
+        if table != "credential" or account_table != "account":
+            raise StateError(f"{where} needs a 1c id and a 1a accountId")
+        if store.get("project", project_id) is None:
+            raise StateError(f"{where} belongs to an unknown project 1a{project_id}")
+        public, digest = entry.get("publicValue"), entry.get("secretDigest")
+        if not isinstance(public, str) or not public:
+            raise StateError(f"{where}.publicValue must be a non-empty string")
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise StateError(f"{where}.secretDigest must be a SHA-256 hex digest")
+        keys.append(ApiKey(entry["id"], public, digest, project_id))
+    return keys, access_control

@@ -43,6 +43,7 @@ CONTROL_ROUTES = {
     "/_fake/transitions/advance",
     "/_fake/faults",
     "/_fake/calls",
+    "/_fake/auth",
 }
 CALL_FIELDS = {"method", "path", "query", "status", "type", "id", "action", "duration", "body"}
 
