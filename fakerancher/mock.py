@@ -17,18 +17,19 @@ import weakref
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from types import TracebackType
-from typing import Any, TypeVar
-from unittest import mock
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import requests
-import responses
 from requests.adapters import HTTPAdapter
 from werkzeug.wrappers import Request
 
 from fakerancher.calls import DEFAULT_LIMIT
 from fakerancher.fake import DEFAULT_URL, FakeRancher
 from fakerancher.faults import ConnectionDropped
+
+if TYPE_CHECKING:
+    import responses
 
 R = TypeVar("R")
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
@@ -78,12 +79,16 @@ class mock_rancher(ContextDecorator):
         self._prefix = base.lower()
         self._pattern = re.compile(re.escape(base) + r"(?:[/?#].*)?\Z", re.IGNORECASE)
         self._responses: responses.RequestsMock | None = None
-        self._get_adapter_patch: Any = None
+        self._previous_get_adapter: Any = None
 
     # -- starting and stopping -------------------------------------------------------------
     def start(self) -> FakeRancher:
         if self._responses is not None:
             return self.fake
+        # Imported here: `responses` (with unittest.mock) is a tenth of a second to import,
+        # which `import fakerancher` and a plain `from fakerancher import mock_rancher` skip.
+        import responses
+
         with _adapter_lock:
             # Whatever sends adapter traffic now (another fake's mock, or the real send)
             # gets the requests under other fakes' URLs.
@@ -97,17 +102,17 @@ class mock_rancher(ContextDecorator):
                 router.add_callback(method, self._pattern, callback=self._respond)
             router.start()
             self._responses = router
-            self._get_adapter_patch = mock.patch.object(
-                requests.Session, "get_adapter", self._get_adapter(requests.Session.get_adapter)
+            self._previous_get_adapter = requests.Session.get_adapter
+            requests.Session.get_adapter = self._get_adapter(  # type: ignore[method-assign]
+                self._previous_get_adapter
             )
-            self._get_adapter_patch.start()
         return self.fake
 
     def stop(self) -> None:
         with _adapter_lock:
             if self._responses is None:
                 return
-            self._get_adapter_patch.stop()
+            requests.Session.get_adapter = self._previous_get_adapter  # type: ignore[method-assign]
             self._responses.stop(allow_assert=False)
             self._responses = None
 
