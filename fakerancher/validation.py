@@ -7,8 +7,10 @@ silently. Only the first error is reported, fields checked in schema order.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from fakerancher.errors import ApiError, validation_error
@@ -69,9 +71,27 @@ def coerce_string(field: Field, value: Any) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return java_double(value)
     raise validation_error("InvalidFormat", field.name)
+
+
+def java_double(value: float) -> str:
+    """Java's `Double.toString`: how Cattle turns a JSON number read as a double into text."""
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    if 1e-3 <= abs(value) < 1e7:
+        text = repr(value)
+        return text if "." in text else f"{text}.0"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    shown = "".join(map(str, digits))
+    mantissa = f"{shown[0]}.{shown[1:] or '0'}"
+    return f"{'-' if sign else ''}{mantissa}E{len(digits) - 1 + exponent}"
 
 
 # Resolves a reference field's raw value to a DB id, or None when it does not resolve.

@@ -350,6 +350,32 @@ def test_numbers_are_coerced_to_strings(api: Client, registry: dict[str, Any]) -
     assert doc["publicValue"] == "45"
 
 
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        (b"1.5", "1.5"),
+        (b"100.0", "100.0"),
+        (b"1E2", "100.0"),
+        (b"1e20", "1.0E20"),
+        (b"0.0001", "1.0E-4"),
+        (b"1e999", "Infinity"),
+        (b"-1e999", "-Infinity"),
+        (b"12345678901234567890123", "12345678901234567890123"),
+        (b"true", "true"),
+    ],
+)
+def test_json_numbers_become_strings_as_java_prints_them(
+    api: Client, registry: dict[str, Any], raw: bytes, text: str
+) -> None:
+    payload = b'{"registryId": "%s", "email": "a@b.c", "name": %s}' % (
+        registry["id"].encode(),
+        raw,
+    )
+    response = api.post(f"{BASE}/registrycredentials", data=payload)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert body(response)["name"] == text
+
+
 # --------------------------------------------------------------------------- InvalidReference
 
 
