@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import socket
 import threading
 import uuid
@@ -13,12 +14,22 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from fakerancher.calls import MASK
 from fakerancher.errors import ApiError
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 request_log = logging.getLogger("fakerancher.requests")
+
+# `secretValue=...` (any parameter named like a secret) in a query string or request line.
+_SECRET_PARAMETER = re.compile(r"([^\s?&=]*(?:secret|password)[^\s&=]*=)[^\s&]*", re.IGNORECASE)
+
+
+def mask_secrets(line: str) -> str:
+    """A log line with the value of every secret-named query parameter masked."""
+    return _SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}{MASK}", line)
+
 
 # socketserver's default 0.5 s poll would make every stop take up to half a second.
 POLL_INTERVAL = 0.01
@@ -30,7 +41,9 @@ class _RequestHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if request_log.isEnabledFor(logging.INFO):
             status = getattr(code, "value", code)
-            request_log.info("%s %s %s", self.address_string(), self.requestline, status)
+            request_log.info(
+                "%s %s %s", self.address_string(), mask_secrets(self.requestline), status
+            )
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """A request too broken for the app (bad request line, oversized headers): answered
@@ -53,7 +66,7 @@ class _RequestHandler(WSGIRequestHandler):
             logging.ERROR if type == "error" else logging.INFO,
             "%s %s",
             self.address_string(),
-            message % args,
+            mask_secrets(message % args),
         )
 
 

@@ -382,7 +382,13 @@ def test_serve_prints_url_logs_requests_and_stops_cleanly(served: Any) -> None:
     server = served()
     assert requests.get(f"{server.url}/v1").headers["X-API-Schemas"] == f"{server.url}/v1/schemas"
     requests.post(f"{server.url}/v1/registries", json={"serverAddress": "quay.io"})
+    requests.post(
+        f"{server.url}/v1/registrycredentials?secretValue=hunter2-in-query",
+        json={"registryId": "1sp1", "email": "a@b.c"},
+    )
     _, err = server.stop(signal.SIGTERM)
+    assert "hunter2" not in err
+    assert "secretValue=********" in err
     assert server.process.returncode == 0
     assert "GET /v1 HTTP/1.1 200" in err
     assert "POST /v1/registries HTTP/1.1 201" in err
