@@ -143,7 +143,7 @@ class CattleApp:
         target = _target(request)
         status = 0
         try:
-            response = self._faulted(request, target) or self.handle(request, target)
+            response = self._faulted(request, target) or self.handle(request)
             status = response.status_code
             return response
         finally:
@@ -190,7 +190,7 @@ class CattleApp:
             )
         )
 
-    def handle(self, request: Request, target: Target | None = None) -> Response:
+    def handle(self, request: Request) -> Response:
         fake = self.fake
         path = request.path
         urls = Urls(_host_url(request))
