@@ -54,6 +54,7 @@ _STATIC_HEADERS = (
     ("X-API-Account-Kind", "project"),
     ("X-Rancher-Version", RANCHER_VERSION),
     ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
+    ("Set-Cookie", "PL=rancher;Path=/"),
 )
 
 URL_MAP = Map(
@@ -169,6 +170,7 @@ class CattleApp:
             json_response(error.status, error.document(self.fake.store.new_error_id())),
             urls,
             DEFAULT_PROJECT_ID,
+            request,
         )
 
     def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
@@ -214,7 +216,7 @@ class CattleApp:
                 )
                 result = self._dispatch(call, now)
                 if isinstance(result, Response):
-                    return self._finish(result, urls, project_id)
+                    return self._finish(result, urls, project_id, request)
                 status, body = result
         except ApiError as error:
             status, body = error.status, error.document(fake.store.new_error_id())
@@ -225,7 +227,7 @@ class CattleApp:
         except Exception:  # a bug must still answer as Cattle would, never with a traceback
             log.exception("unexpected error answering %s %s", request.method, request.path)
             status, body = 500, ApiError(500).document(fake.store.new_error_id())
-        response = self._finish(json_response(status, body), urls, project_id)
+        response = self._finish(json_response(status, body), urls, project_id, request)
         response.headers.extend(error_headers)
         return response
 
@@ -436,18 +438,21 @@ class CattleApp:
                 and record.removed is None
                 and tokens.token_matches(token, record.values["token"], now)
             ):
-                forwarded = call.request.headers.get("X-Forwarded-For", "")
-                client_ip = forwarded.split(",")[0].strip() or call.request.remote_addr or ""
-                script = tokens.agent_script(token, call.urls.cattle_url, client_ip)
+                script = tokens.agent_script(token, call.urls.cattle_url, client_ip(call.request))
                 return Response(script, status=200, content_type="text/plain; charset=utf-8")
         raise not_found()
 
     # -- response -------------------------------------------------------------------------
-    def _finish(self, response: Response, urls: Urls, project_id: int) -> Response:
+    def _finish(
+        self, response: Response, urls: Urls, project_id: int, request: Request
+    ) -> Response:
+        project = self.fake.store.get("project", project_id)
         response.headers.extend(
             (
                 ("X-API-Schemas", urls.schemas),
                 ("X-API-Account-Id", format_project_id(project_id)),
+                ("X-API-Account-Name", "" if project is None else project.values.get("name") or ""),
+                ("X-API-Client-IP", client_ip(request)),
                 *_STATIC_HEADERS,
             )
         )
@@ -506,6 +511,12 @@ def _params(request: Request) -> list[tuple[str, str]]:
     if not request.environ.get("QUERY_STRING"):
         return []
     return list(request.args.items(multi=True))
+
+
+def client_ip(request: Request) -> str:
+    """The first `X-Forwarded-For` address, else the peer's (Cattle's AddClientIpHeader)."""
+    forwarded = request.environ.get("HTTP_X_FORWARDED_FOR", "")
+    return forwarded.split(",")[0].strip() or request.remote_addr or ""
 
 
 def _host_url(request: Request) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -1414,3 +1415,27 @@ def test_links_are_followable_in_any_case(
     assert get(api, url)["id"] == registry["id"]
     creds = get(api, f"{BASE}/Registries/{registry['id']}/CREDENTIALS")
     assert ids(creds) == [credential["id"]]
+
+
+@pytest.mark.parametrize("path", ["/v1", "/v1/registries", "/v1/registries/1sp404"])
+def test_response_headers_match_a_real_capture(api: Client, path: str) -> None:
+    response = api.get(path, headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.1"})
+    headers = response.headers
+    assert headers["X-API-Schemas"] == "http://localhost/v1/schemas"
+    assert headers["X-API-Account-Id"] == "1a5"
+    assert headers["X-API-Account-Name"] == "Default"
+    assert headers["X-API-User-Id"] == "1a1"
+    assert headers["X-API-Account-Kind"] == "project"
+    assert headers["X-API-Client-IP"] == "203.0.113.9"
+    assert headers["X-Rancher-Version"].startswith("v1.6.")
+    assert headers["Expires"] == "Thu, 01 Jan 1970 00:00:00 GMT"
+    assert headers["Set-Cookie"] == "PL=rancher;Path=/"
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "Location" not in headers
+
+
+def test_client_ip_header_is_the_peer_without_a_proxy(fake: FakeRancher) -> None:
+    with fake.serve() as server:
+        answer = urllib.request.urlopen(f"{server.url}/v1", timeout=5)
+        assert answer.headers["X-API-Client-IP"] == "127.0.0.1"
+        answer.close()
