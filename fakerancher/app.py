@@ -54,7 +54,6 @@ _STATIC_HEADERS = (
     ("X-API-Account-Kind", "project"),
     ("X-Rancher-Version", RANCHER_VERSION),
     ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
-    ("Set-Cookie", "PL=rancher;Path=/"),
 )
 
 URL_MAP = Map(
