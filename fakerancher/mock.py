@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
 import sys
 import threading
@@ -36,13 +37,28 @@ _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
 class RancherAdapter(HTTPAdapter):
-    """The adapter fake URLs are sent through; its `send` is what each mock patches."""
+    """Base of the adapters fake URLs are sent through; each mock patches its own subclass's
+    `send`, so mocks never chain and may stop in any order."""
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         raise requests.ConnectionError(f"no fake Rancher serves {request.url}", request=request)
 
 
-_adapter_lock = threading.Lock()
+_lock = threading.Lock()
+_active: list[mock_rancher] = []  # started and not yet stopped, oldest first
+_original_get_adapter: Callable[..., Any] | None = None
+_serial = itertools.count(1)
+
+
+def _get_adapter(session: requests.Session, url: str) -> Any:
+    """`Session.get_adapter` while any mock is active: the newest mock owning `url` wins."""
+    assert _original_get_adapter is not None
+    real = _original_get_adapter(session, url)
+    lowered = url.lower()
+    for each in reversed(_active):
+        if each.owns(lowered):
+            return each.stand_in(real)
+    return real
 
 
 class mock_rancher(ContextDecorator):
@@ -79,42 +95,52 @@ class mock_rancher(ContextDecorator):
         self._prefix = base.lower()
         self._pattern = re.compile(re.escape(base) + r"(?:[/?#].*)?\Z", re.IGNORECASE)
         self._responses: responses.RequestsMock | None = None
-        self._previous_get_adapter: Any = None
+        self._adapter_class: type[RancherAdapter] = RancherAdapter
+        self._stand_ins: weakref.WeakKeyDictionary[Any, RancherAdapter] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # -- starting and stopping -------------------------------------------------------------
     def start(self) -> FakeRancher:
-        if self._responses is not None:
-            return self.fake
+        global _original_get_adapter
         # Imported here: `responses` (with unittest.mock) is a tenth of a second to import,
         # which `import fakerancher` and a plain `from fakerancher import mock_rancher` skip.
         import responses
 
-        with _adapter_lock:
-            # Whatever sends adapter traffic now (another fake's mock, or the real send)
-            # gets the requests under other fakes' URLs.
+        with _lock:
+            if self._responses is not None:
+                return self.fake
+            # An adapter class of this mock's own, reachable by the dotted name `responses`
+            # patches.
+            name = f"_RancherAdapter{next(_serial)}"
+            adapter_class = type(name, (RancherAdapter,), {"send": RancherAdapter.send})
+            setattr(sys.modules[__name__], name, adapter_class)
             router = responses.RequestsMock(
-                assert_all_requests_are_fired=False,
-                target=f"{__name__}.RancherAdapter.send",
-                real_adapter_send=RancherAdapter.send,  # type: ignore[arg-type]
+                assert_all_requests_are_fired=False, target=f"{__name__}.{name}.send"
             )
-            router.add_passthru(re.compile(".*"))
             for method in _METHODS:
                 router.add_callback(method, self._pattern, callback=self._respond)
             router.start()
-            self._responses = router
-            self._previous_get_adapter = requests.Session.get_adapter
-            requests.Session.get_adapter = self._get_adapter(  # type: ignore[method-assign]
-                self._previous_get_adapter
-            )
+            self._adapter_class, self._responses = adapter_class, router
+            if not _active:
+                _original_get_adapter = requests.Session.get_adapter
+                requests.Session.get_adapter = _get_adapter  # type: ignore[method-assign,assignment]
+            _active.append(self)
         return self.fake
 
     def stop(self) -> None:
-        with _adapter_lock:
+        global _original_get_adapter
+        with _lock:
             if self._responses is None:
                 return
-            requests.Session.get_adapter = self._previous_get_adapter  # type: ignore[method-assign]
+            _active.remove(self)
+            if not _active and _original_get_adapter is not None:
+                requests.Session.get_adapter = _original_get_adapter  # type: ignore[method-assign]
+                _original_get_adapter = None
             self._responses.stop(allow_assert=False)
             self._responses = None
+            delattr(sys.modules[__name__], self._adapter_class.__name__)
+            self._stand_ins.clear()
 
     def __enter__(self) -> FakeRancher:
         return self.start()
@@ -144,24 +170,23 @@ class mock_rancher(ContextDecorator):
         return wrapper
 
     # -- routing ---------------------------------------------------------------------------
-    def _get_adapter(self, previous: Callable[..., Any]) -> Callable[..., Any]:
+    def owns(self, lowered_url: str) -> bool:
         prefix = self._prefix
-        # One stand-in per adapter the session would have used, with its retry policy, so a
-        # client's `Retry` configuration applies to the fake as it would to Rancher.
-        stand_ins: weakref.WeakKeyDictionary[Any, RancherAdapter] = weakref.WeakKeyDictionary()
+        return lowered_url.startswith(prefix) and lowered_url[len(prefix) : len(prefix) + 1] in (
+            "",
+            "/",
+            "?",
+            "#",
+        )
 
-        def get_adapter(session: requests.Session, url: str) -> Any:
-            real = previous(session, url)
-            lowered = url.lower()
-            if not (lowered.startswith(prefix) and lowered[len(prefix) : len(prefix) + 1] in "/?#"):
-                return real
-            stand_in = stand_ins.get(real)
-            if stand_in is None:
-                retries = getattr(real, "max_retries", 0)
-                stand_in = stand_ins[real] = RancherAdapter(max_retries=retries)
-            return stand_in
-
-        return get_adapter
+    def stand_in(self, real: Any) -> RancherAdapter:
+        """This mock's adapter in place of `real`, with its retry policy, so a client's `Retry`
+        configuration applies to the fake as it would to Rancher."""
+        stand_in = self._stand_ins.get(real)
+        if stand_in is None:
+            retries = getattr(real, "max_retries", 0)
+            stand_in = self._stand_ins[real] = self._adapter_class(max_retries=retries)
+        return stand_in
 
     def _respond(self, request: requests.PreparedRequest) -> tuple[int, Any, bytes]:
         body = request.body

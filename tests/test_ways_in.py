@@ -454,3 +454,26 @@ def test_a_broken_request_line_gets_a_json_error_document() -> None:
     assert b"application/json" in head
     assert json.loads(body)["type"] == "error"
     assert json.loads(body)["status"] == 400
+
+
+def test_mocks_may_stop_in_any_order() -> None:
+    first, second = mock_rancher("http://first.test"), mock_rancher("http://second.test")
+    first.start()
+    second.start()
+    first.stop()  # not the last started: the other one must keep routing
+    assert requests.get("http://second.test/v1").status_code == 200
+    with pytest.raises(requests.ConnectionError):
+        requests.get("http://first.test/v1", timeout=2)
+    second.stop()
+    with pytest.raises(requests.ConnectionError):
+        requests.get("http://second.test/v1", timeout=2)
+
+
+def test_the_same_url_twice_the_newest_mock_answers() -> None:
+    with mock_rancher() as outer:
+        outer.create("registry", serverAddress="outer.io")
+        with mock_rancher() as inner:
+            assert requests.get("http://rancher.test/v1/registries").json()["data"] == []
+            assert inner.url == outer.url
+        listed = requests.get("http://rancher.test/v1/registries").json()["data"]
+        assert [r["serverAddress"] for r in listed] == ["outer.io"]
