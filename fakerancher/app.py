@@ -27,13 +27,13 @@ from fakerancher.answers import RenderedDocuments, encode, json_response, text_r
 from fakerancher.auth import ApiKey, unauthorized
 from fakerancher.calls import Call as LoggedCall
 from fakerancher.calls import loggable_body, loggable_query
-from fakerancher.errors import ApiError, method_not_allowed, not_found
+from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
 from fakerancher.faults import ConnectionDropped
 from fakerancher.render import Renderer, format_project_id
 from fakerancher.schemas import ALL_SCHEMAS, SCHEMA, ResourceType, lookup
 from fakerancher.store import DEFAULT_PROJECT_ID, Record
 from fakerancher.urls import API_VERSION, Urls
-from fakerancher.validation import invalid_body, parse_json_body
+from fakerancher.validation import invalid_body, parse_id, parse_json_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -211,7 +211,7 @@ class CattleApp:
                     params=_params(request),
                     urls=urls,
                     project_id=project_id,
-                    renderer=Renderer(urls, now, method),
+                    renderer=Renderer(urls, now, method, action_links=_wants_action_links(request)),
                 )
                 result = self._dispatch(call, now)
                 if isinstance(result, Response):
@@ -290,9 +290,11 @@ class CattleApp:
             return self._collection(call, rtype, now)
         if rtype is SCHEMA:
             return self._schema(call, args["resource_id"], args.get("link"))
-        record = self.fake.resources.get(rtype, call.project_id, args["resource_id"])
+        if parse_id(args["resource_id"]) is None:
+            raise not_found()
         if endpoint == "resource":
-            return self._resource(call, rtype, record, now)
+            return self._resource(call, rtype, args["resource_id"], now)
+        record = self.fake.resources.get(rtype, call.project_id, args["resource_id"])
         return self._link(call, rtype, record, args["link"])
 
     def _versions(self, call: Call) -> dict[str, Any]:
@@ -360,33 +362,50 @@ class CattleApp:
         )
 
     def _resource(
-        self, call: Call, rtype: ResourceType, record: Record, now: float
+        self, call: Call, rtype: ResourceType, raw_id: str, now: float
     ) -> tuple[int, Any] | Response:
+        """Checks in Cattle's order (`ValidationHandler`): body, action, method and fields
+        come before the row is loaded, so an unknown id is 404 only for a valid request."""
         resources = self.fake.resources
-        if call.method == "POST":
+        method = call.method
+        body = _body(call) if method in ("POST", "PUT") else {}
+        if method == "POST":
             action = call.param("action")
             if action is None:
                 raise method_not_allowed()
-            _body(call)
+            if action not in rtype.actions:
+                raise validation_error("InvalidAction", "action")
+        elif method not in rtype.resource_methods:
+            raise method_not_allowed()
+        values = resources.validate_update(rtype, call.project_id, body) if method == "PUT" else {}
+        record = resources.get(rtype, call.project_id, raw_id)
+        if method == "POST":
+            assert action is not None
             return 202, call.renderer.resource(resources.action(rtype, record, action, now))
-        if call.method == "GET":
-            if "GET" not in rtype.resource_methods:
-                raise method_not_allowed()
-            self.fake.store.read(record, now)
-            root = call.urls.root
-            text = self.rendered.get(record, root)
-            if text is None:
-                text = encode(call.renderer.resource(record))
-                self.rendered.put(record, root, text)
-            return text_response(200, text)
-        if call.method == "PUT":
-            if "PUT" not in rtype.resource_methods:
-                raise method_not_allowed()
-            body = _body(call)
-            return 200, call.renderer.resource(resources.update(rtype, record, body))
-        if call.method == "DELETE":
+        if method == "PUT":
+            return 200, call.renderer.resource(resources.apply_update(record, values))
+        if method == "DELETE":
             return 200, call.renderer.resource(resources.delete(rtype, record, now))
-        raise method_not_allowed()
+        self.fake.store.read(record, now)
+        if call.param("include") is not None or call.renderer.action_links:
+            return 200, self._with_include(call, rtype, record)
+        root = call.urls.root
+        text = self.rendered.get(record, root)
+        if text is None:
+            text = encode(call.renderer.resource(record))
+            self.rendered.put(record, root, text)
+        return text_response(200, text)
+
+    def _with_include(self, call: Call, rtype: ResourceType, record: Record) -> dict[str, Any]:
+        """A resource read with `include=<link>`: the link's data embedded under its name."""
+        doc = call.renderer.resource(record)
+        wanted = call.param("include")
+        name = next(
+            (n for n in rtype.includeable_links if n.lower() == (wanted or "").lower()), None
+        )
+        if name is not None:
+            doc[name] = self._embedded(call, rtype, record, name)
+        return doc
 
     def _link(self, call: Call, rtype: ResourceType, record: Record, link: str) -> tuple[int, Any]:
         name = next((n for n in rtype.link_names if n.lower() == link.lower()), None)
@@ -521,6 +540,11 @@ def client_ip(request: Request) -> str:
 def _host_url(request: Request) -> str:
     """Scheme and host as the client addressed them (cheaper than `Request.host_url`)."""
     return f"{request.scheme}://{request.host}"
+
+
+def _wants_action_links(request: Request) -> bool:
+    """The `X-API-Action-Links` header or `_actionLinks` option: `actionLinks` for `actions`."""
+    return "HTTP_X_API_ACTION_LINKS" in request.environ or _arg(request, "_actionLinks") is not None
 
 
 def _require(call: Call, *methods: str) -> None:

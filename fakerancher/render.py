@@ -37,9 +37,11 @@ def schema_of(record: Record) -> ResourceType:
 class Renderer:
     """Renders records for one request: its URLs, its clock reading and its method."""
 
-    def __init__(self, urls: Urls, now: float, method: str) -> None:
+    def __init__(self, urls: Urls, now: float, method: str, *, action_links: bool = False) -> None:
         self.urls = urls
         self.now = now
+        # Cattle's ActionLinksMapper: the same map, named `actionLinks`.
+        self.action_links = action_links
         # readOnCreateOnly fields are shown only in answers to a POST (create or action).
         self.show_create_only = method == "POST"
 
@@ -52,7 +54,7 @@ class Renderer:
             "id": rid,
             "type": rtype.id,
             "links": self._links(rtype, rid, values, extra_links),
-            "actions": {
+            "actionLinks" if self.action_links else "actions": {
                 name: self.urls.action(rtype, rid, name)
                 for name in available_actions(rtype.actions, record.state)
             },

@@ -115,11 +115,17 @@ class Resources:
         store.start(record, "create", now)
         return record
 
-    def update(self, rtype: ResourceType, record: Record, body: Mapping[str, Any]) -> Record:
-        """PUT: synchronous, any state, unknown and non-updatable keys dropped."""
+    def validate_update(
+        self, rtype: ResourceType, project_id: int, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """PUT's fields, checked before the row is loaded; unknown and non-updatable keys are
+        dropped."""
         if "PUT" not in rtype.resource_methods:
             raise method_not_allowed()
-        values = validate_update(rtype, body, self._resolver(record.account_id))
+        return validate_update(rtype, body, self._resolver(project_id))
+
+    def apply_update(self, record: Record, values: Mapping[str, Any]) -> Record:
+        """PUT: synchronous, in any state."""
         # A new dict, never an in-place update: cached renderings key on the dict's identity.
         record.values = {**record.values, **values}
         return record

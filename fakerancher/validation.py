@@ -126,25 +126,29 @@ def _check(field: Field, value: Any, resolve: ReferenceResolver) -> Any:
 def validate_create(
     rtype: ResourceType, body: Mapping[str, Any], resolve: ReferenceResolver
 ) -> dict[str, Any]:
-    """The creatable fields of `body`, checked and converted (references become DB ids)."""
+    """The creatable fields of `body`, checked and converted (references become DB ids).
+
+    As Cattle's ValidationHandler: the fields sent are checked in the order they were sent,
+    then the required ones that are missing; the first error is the answer.
+    """
     accepted: dict[str, Any] = {}
+    for name, value in body.items():
+        field = rtype.field(name)
+        if field is not None and field.create:
+            accepted[name] = _check(field, value, resolve)
     for field in rtype.fields:
-        if not field.create:
-            continue
-        if field.name not in body:
-            if field.required:
-                raise validation_error("MissingRequired", field.name)
-            continue
-        accepted[field.name] = _check(field, body[field.name], resolve)
-    return accepted
+        if field.create and field.required and field.name not in body:
+            raise validation_error("MissingRequired", field.name)
+    return {f.name: accepted[f.name] for f in rtype.fields if f.name in accepted}
 
 
 def validate_update(
     rtype: ResourceType, body: Mapping[str, Any], resolve: ReferenceResolver
 ) -> dict[str, Any]:
-    """The updatable fields of `body`, checked and converted."""
+    """The updatable fields of `body`, checked in the order sent and converted."""
     accepted: dict[str, Any] = {}
-    for field in rtype.fields:
-        if field.update and field.name in body:
-            accepted[field.name] = _check(field, body[field.name], resolve)
-    return accepted
+    for name, value in body.items():
+        field = rtype.field(name)
+        if field is not None and field.update:
+            accepted[name] = _check(field, value, resolve)
+    return {f.name: accepted[f.name] for f in rtype.fields if f.name in accepted}

@@ -1439,3 +1439,31 @@ def test_client_ip_header_is_the_peer_without_a_proxy(fake: FakeRancher) -> None
         answer = urllib.request.urlopen(f"{server.url}/v1", timeout=5)
         assert answer.headers["X-API-Client-IP"] == "127.0.0.1"
         answer.close()
+
+
+@pytest.mark.parametrize(
+    ("headers", "query"),
+    [({"X-API-Action-Links": "true"}, ""), ({}, "?_actionLinks=1")],
+)
+def test_action_links_option_renames_actions(
+    api: Client, headers: dict[str, str], query: str
+) -> None:
+    created = api.post("/v1/registries", json={"serverAddress": "links.io"}).get_json()
+    plain = api.get(created["links"]["self"]).get_json()
+    renamed = api.get(created["links"]["self"] + query, headers=headers).get_json()
+    assert "actions" not in renamed
+    assert renamed["actionLinks"] == plain["actions"] != {}
+    listed = api.get("/v1/registries" + query, headers=headers).get_json()["data"][0]
+    assert "actionLinks" in listed and "actions" not in listed
+
+
+def test_include_on_a_single_resource(api: Client) -> None:
+    registry = api.post("/v1/registries", json={"serverAddress": "inc.io"}).get_json()
+    credential = api.post(
+        "/v1/registrycredentials", json={"registryId": registry["id"], "email": "a@b.c"}
+    ).get_json()
+    doc = api.get(f"/v1/registrycredentials/{credential['id']}?include=registry").get_json()
+    assert doc["registry"]["id"] == registry["id"]
+    assert doc["registry"]["type"] == "registry"
+    plain = api.get(f"/v1/registrycredentials/{credential['id']}").get_json()
+    assert "registry" not in plain

@@ -423,8 +423,28 @@ def test_action_not_available(
 def test_action_on_unknown_id_is_404(api: Client) -> None:
     response = api.post(f"{BASE}/registrycredentials/1c99999/?action=deactivate")
     assert_plain(response, 404, "Not Found")
+    # ValidationHandler checks the action before the row is loaded (spec §2.6 order).
     response = api.post(f"{BASE}/registrycredentials/1c99999/?action=bogus")
-    assert_plain(response, 404, "Not Found")
+    assert_error_doc(response, 422, "InvalidAction", "action")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "status", "code"),
+    [
+        ("DELETE", "/registrationtokens/1c99999", None, 405, "Method not allowed"),
+        ("PUT", "/registrationtokens/1c99999", b"{}", 405, "Method not allowed"),
+        ("PUT", "/registrycredentials/1c99999", b"{bad", 400, "InvalidBodyContent"),
+        ("PUT", "/registrycredentials/1c99999", b'{"email": ""}', 422, "MinLengthExceeded"),
+        ("POST", "/registrycredentials/1c99999", b"{}", 405, "Method not allowed"),
+        ("PUT", "/registrycredentials/1c99999", b'{"email": "a@b.c"}', 404, "Not Found"),
+    ],
+)
+def test_request_checks_come_before_the_row_is_loaded(
+    api: Client, method: str, path: str, data: bytes | None, status: int, code: str
+) -> None:
+    response = api.open(f"{BASE}{path}", method=method, data=data)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert body(response)["code"] == code
 
 
 def test_action_accepts_empty_body_without_content_type(
@@ -695,3 +715,21 @@ def test_default_project_scopes_are_allowed(api: Client) -> None:
     assert api.get(f"{BASE}/projects/1a5/registries").status_code == 200
     assert api.get(f"{BASE}/registries", headers={"X-API-Project-Id": "1a5"}).status_code == 200
     assert api.get(f"{BASE}/registries?projectId=1a5").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "field"),
+    [
+        (b'{"email": "", "name": "%s"}' % (b"n" * 300), "MinLengthExceeded", "email"),
+        (b'{"name": "%s", "email": ""}' % (b"n" * 300), "MaxLengthExceeded", "name"),
+        (b'{"email": "", "registryId": "1sp999"}', "MinLengthExceeded", "email"),
+        (b'{"registryId": "1sp999", "email": ""}', "InvalidReference", "registryId"),
+        (b'{"name": {}}', "InvalidFormat", "name"),
+        (b'{"name": "fine"}', "MissingRequired", "registryId"),
+    ],
+)
+def test_fields_are_checked_in_the_order_sent_then_missing_ones(
+    api: Client, payload: bytes, code: str, field: str
+) -> None:
+    response = api.post(f"{BASE}/registrycredentials", data=payload)
+    assert_error_doc(response, 422, code, field)

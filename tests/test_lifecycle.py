@@ -718,7 +718,7 @@ def test_delete_removed_keeps_removed_timestamp(kind: str) -> None:
         assert get(api, doc) == doc
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", DELETABLE)
 def test_delete_unknown_id_is_404(api: Client, kind: str) -> None:
     prefix = "1sp" if kind == "registry" else "1c"
     assert_error(api.delete(f"{BASE}/{COLLECTION[kind]}/{prefix}99999"), 404, "Not Found")
