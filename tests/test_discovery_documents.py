@@ -1467,3 +1467,12 @@ def test_include_on_a_single_resource(api: Client) -> None:
     assert doc["registry"]["type"] == "registry"
     plain = api.get(f"/v1/registrycredentials/{credential['id']}").get_json()
     assert "registry" not in plain
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/credentials", "/v1/storagePools", "/v1/schemas/credential", "/v1/apikeys"]
+)
+def test_types_the_fake_does_not_serve_are_404(api: Client, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "Not Found"
