@@ -81,6 +81,13 @@ class Call:
     urls: Urls
     project_id: int
     renderer: Renderer
+    # False when no path, header, query or API key named a project: Cattle's caller is then
+    # the admin account, which reads every project's resources (creates go to `1a5`).
+    scoped: bool = True
+
+    @property
+    def visible_project(self) -> int | None:
+        return self.project_id if self.scoped else None
 
     def param(self, name: str) -> str | None:
         return next((v for k, v in self.params if k == name), None)
@@ -202,7 +209,7 @@ class CattleApp:
                 now = fake.clock.now()
                 fake.store.settle(now)
                 key = self._authenticate(request)
-                path, urls, project_id = self._scope(request, path, urls, key)
+                path, urls, project_id, scoped = self._scope(request, path, urls, key)
                 method = _method(request)
                 call = Call(
                     request=request,
@@ -211,6 +218,7 @@ class CattleApp:
                     params=_params(request),
                     urls=urls,
                     project_id=project_id,
+                    scoped=scoped,
                     renderer=Renderer(urls, now, method, action_links=_wants_action_links(request)),
                 )
                 result = self._dispatch(call, now)
@@ -245,7 +253,7 @@ class CattleApp:
 
     def _scope(
         self, request: Request, path: str, urls: Urls, key: ApiKey | None = None
-    ) -> tuple[str, Urls, int]:
+    ) -> tuple[str, Urls, int, bool]:
         """Project scope from the path, the X-API-Project-Id header or `projectId`; an
         environment API key confines the request to its own project."""
         if len(path) > 1 and path.endswith("/"):
@@ -259,14 +267,16 @@ class CattleApp:
         else:
             raw_project = request.environ.get("HTTP_X_API_PROJECT_ID") or _arg(request, "projectId")
         if raw_project is None:
-            return path, urls, DEFAULT_PROJECT_ID if key is None else key.project_id
+            if key is not None:
+                return path, urls, key.project_id, True
+            return path, urls, DEFAULT_PROJECT_ID, False
         if path.startswith(f"/{API_VERSION}/scripts/"):
             # The scripts handler runs before authentication: no project check.
-            return path, urls, DEFAULT_PROJECT_ID
+            return path, urls, DEFAULT_PROJECT_ID, False
         project = self.fake.resources.project(raw_project)
         if project is None or (key is not None and key.project_id != project.id):
             raise ApiError(403)
-        return path, urls, project.id
+        return path, urls, project.id, True
 
     # -- dispatch -------------------------------------------------------------------------
     def _dispatch(self, call: Call, now: float) -> tuple[int, Any] | Response:
@@ -294,7 +304,7 @@ class CattleApp:
             raise not_found()
         if endpoint == "resource":
             return self._resource(call, rtype, args["resource_id"], now)
-        record = self.fake.resources.get(rtype, call.project_id, args["resource_id"])
+        record = self.fake.resources.get(rtype, call.visible_project, args["resource_id"])
         return self._link(call, rtype, record, args["link"])
 
     def _versions(self, call: Call) -> dict[str, Any]:
@@ -346,7 +356,7 @@ class CattleApp:
             return 201, call.renderer.resource(record)
         _require(call, "GET")
         query = listing.parse_query(rtype, call.params)
-        records = resources.listing(rtype, call.project_id, query.include_removed)
+        records = resources.listing(rtype, call.visible_project, query.include_removed)
         return 200, self._collection_document(call, rtype, records, query)
 
     def _collection_document(
@@ -378,7 +388,7 @@ class CattleApp:
         elif method not in rtype.resource_methods:
             raise method_not_allowed()
         values = resources.validate_update(rtype, call.project_id, body) if method == "PUT" else {}
-        record = resources.get(rtype, call.project_id, raw_id)
+        record = resources.get(rtype, call.visible_project, raw_id)
         if method == "POST":
             assert action is not None
             return 202, call.renderer.resource(resources.action(rtype, record, action, now))

@@ -51,22 +51,31 @@ class Resources:
         )
 
     # -- reads ----------------------------------------------------------------------------
-    def get(self, rtype: ResourceType, project_id: int, raw_id: str) -> Record:
-        """By id: removed and purged resources stay readable; other projects' are 404."""
+    def get(self, rtype: ResourceType, project_id: int | None, raw_id: str) -> Record:
+        """By id: removed and purged resources stay readable; other projects' are 404 (with
+        `project_id` None, as for Cattle's admin caller, every project's are readable)."""
         parsed = parse_id(raw_id)
         record = None if parsed is None else self.store.get(rtype.id, parsed)
         if record is None:
             raise not_found()
         if rtype.id == "project":
             return record
-        if record.account_id != project_id:
+        if project_id is not None and record.account_id != project_id:
             raise not_found()
         return record
 
-    def listing(self, rtype: ResourceType, project_id: int, include_removed: bool) -> list[Record]:
-        """A project's records of one type, id ascending; removed ones only on request."""
+    def listing(
+        self, rtype: ResourceType, project_id: int | None, include_removed: bool
+    ) -> list[Record]:
+        """A project's records of one type (every project's with `project_id` None), id
+        ascending; removed ones only on request."""
         if rtype.id == "project":
             records = self.projects()
+        elif project_id is None:
+            records = sorted(
+                (r for p in self.projects() for r in self.store.owned(rtype.id, p.id)),
+                key=lambda r: r.id,
+            )
         else:
             records = sorted(self.store.owned(rtype.id, project_id), key=lambda r: r.id)
         if include_removed:

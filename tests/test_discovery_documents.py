@@ -1277,7 +1277,9 @@ def test_project_selection_scopes_data(api: Client, other_project: str, via: str
     assert response.status_code == 200
     assert response.headers["X-API-Account-Id"] == other_project
     assert ids(body(response)) == [theirs["id"]]
-    assert ids(get(api, f"{BASE}/registries")) == [mine["id"]]
+    assert ids(get(api, f"{P5}/registries")) == [mine["id"]]
+    # Unscoped, the caller is Cattle's admin account (access control off): every project's.
+    assert ids(get(api, f"{BASE}/registries")) == [mine["id"], theirs["id"]]
     if via == "path":
         assert theirs["links"]["self"] == f"{root}/registries/{theirs['id']}"
         assert response.headers["X-API-Schemas"] == f"{root}/schemas"
@@ -1336,8 +1338,13 @@ def test_another_projects_resources_are_404_from_default(api: Client, other_proj
     other = f"{BASE}/projects/{other_project}"
     theirs = settled(api, new_registry(api, root=other))
     assert theirs["accountId"] == other_project
-    assert api.get(f"{BASE}/registries/{theirs['id']}").status_code == 404
     assert api.get(f"{P5}/registries/{theirs['id']}").status_code == 404
+    assert (
+        api.get(
+            f"{BASE}/registries/{theirs['id']}", headers={"X-API-Project-Id": "1a5"}
+        ).status_code
+        == 404
+    )
     assert get(api, f"{other}/registries/{theirs['id']}")["id"] == theirs["id"]
 
 
@@ -1476,3 +1483,19 @@ def test_types_the_fake_does_not_serve_are_404(api: Client, path: str) -> None:
     response = api.get(path)
     assert response.status_code == 404
     assert response.get_json()["code"] == "Not Found"
+
+
+def test_unscoped_self_links_of_another_project_are_followable(
+    api: Client, other_project: str
+) -> None:
+    # rancher-agent-registration creates with ?projectId= and polls the unscoped self link.
+    created = api.post(
+        f"{BASE}/registrationtokens", query_string={"projectId": other_project}
+    ).get_json()
+    assert created["accountId"] == other_project
+    assert created["links"]["self"] == f"{BASE}/registrationtokens/{created['id']}"
+    again = api.get(created["links"]["self"])
+    assert again.status_code == 200
+    assert again.get_json()["accountId"] == other_project
+    action = api.post(again.get_json()["actions"]["deactivate"])
+    assert action.status_code == 202
