@@ -5,7 +5,6 @@ Never part of `/v1`: no schema, no link from discovery, and calls to it are not 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
@@ -13,10 +12,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
 from fakerancher.clock import to_epoch
-from fakerancher.errors import ApiError, method_not_allowed, not_found
+from fakerancher.errors import method_not_allowed, not_found
 from fakerancher.faults import parse_fault
+from fakerancher.options import invalid_option, require_strings
 from fakerancher.transitions import parse_rule
-from fakerancher.validation import invalid_body, parse_json_body
+from fakerancher.validation import parse_json_body, parse_json_value
 
 if TYPE_CHECKING:
     from fakerancher.fake import FakeRancher
@@ -49,10 +49,6 @@ ROUTES: dict[str, tuple[tuple[str, ...], str]] = {
 URL_MAP = Map([Rule(f"{PREFIX}{path}", endpoint=path) for path in ROUTES], strict_slashes=False)
 
 
-def bad_request(detail: str) -> ApiError:
-    return ApiError(400, "InvalidOption", message=detail, detail=detail)
-
-
 class ControlRoutes:
     def __init__(self, fake: FakeRancher) -> None:
         self.fake = fake
@@ -67,7 +63,7 @@ class ControlRoutes:
         raw = request.get_data(cache=True)
         if route == "/state" and method == "PUT":
             # Any JSON value: `import_state` names the problem with one that is not an object.
-            body: Any = _parse_json_value(raw)
+            body: Any = parse_json_value(raw)
         else:
             body = parse_json_body(raw) if method in ("POST", "PUT") else {}
         handler = getattr(self, "_" + (route.strip("/").replace("/", "_") or "index"))
@@ -88,7 +84,7 @@ class ControlRoutes:
         if "seed" in body:
             seed = body["seed"]
             if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-                raise bad_request("seed must be an integer or null")
+                raise invalid_option("seed must be an integer or null")
             self.fake.reset(seed=seed)
         else:
             self.fake.reset()
@@ -104,7 +100,7 @@ class ControlRoutes:
         if method == "POST":
             _only(body, "freeze", "advance", "set", "unfreeze")
             if not body:
-                raise bad_request("send one of freeze, advance, set or unfreeze")
+                raise invalid_option("send one of freeze, advance, set or unfreeze")
             try:
                 freeze = body.get("freeze")
                 moment = None if freeze is None or isinstance(freeze, bool) else to_epoch(freeze)
@@ -117,10 +113,10 @@ class ControlRoutes:
                 if advance is not None:
                     advance = to_epoch(advance)
             except ValueError as error:
-                raise bad_request(str(error)) from None
+                raise invalid_option(str(error)) from None
             unfreeze = body.get("unfreeze")
             if unfreeze is not None and not isinstance(unfreeze, bool):
-                raise bad_request("unfreeze must be true")
+                raise invalid_option("unfreeze must be true")
             with self.fake.lock:
                 before = clock.export()
                 try:
@@ -132,7 +128,7 @@ class ControlRoutes:
                         clock.advance(advance)
                 except ValueError as error:  # out of range: all or nothing
                     clock.restore(before)
-                    raise bad_request(str(error)) from None
+                    raise invalid_option(str(error)) from None
                 if unfreeze is True or freeze is False:
                     clock.unfreeze()
         return 200, clock.document()
@@ -148,7 +144,7 @@ class ControlRoutes:
                 if value is not None and (
                     isinstance(value, bool) or not isinstance(value, int | float) or value < 0
                 ):
-                    raise bad_request("purgeAfter must be seconds >= 0, or null to turn it off")
+                    raise invalid_option("purgeAfter must be seconds >= 0, or null to turn it off")
                 transitions.purge_after = None if value is None else float(value)
             else:
                 transitions.add(parse_rule(body))
@@ -160,7 +156,7 @@ class ControlRoutes:
         _only(body, "id")
         resource_id = body.get("id")
         if resource_id is not None and not isinstance(resource_id, str):
-            raise bad_request("id must be a resource id string")
+            raise invalid_option("id must be a resource id string")
         return 200, {"advanced": self.fake.transitions.advance(resource_id)}
 
     def _faults(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -180,19 +176,17 @@ class ControlRoutes:
             return 200, fake.api_keys.document()
         _only(body, "apiKey", "accessControl")
         if not body:
-            raise bad_request("send apiKey and/or accessControl")
+            raise invalid_option("send apiKey and/or accessControl")
         enabled = body.get("accessControl")
         if "accessControl" in body and not isinstance(enabled, bool):
-            raise bad_request("accessControl must be true or false")
+            raise invalid_option("accessControl must be true or false")
         spec = body.get("apiKey")
         created: dict[str, Any] | None = None
         if spec is not None:
             if not isinstance(spec, dict):
-                raise bad_request('apiKey is an object, e.g. {"project": "1a5"}')
+                raise invalid_option('apiKey is an object, e.g. {"project": "1a5"}')
             _only(spec, "project", "publicValue", "secretValue")
-            for key in ("project", "publicValue", "secretValue"):
-                if spec.get(key) is not None and not isinstance(spec[key], str):
-                    raise bad_request(f"apiKey.{key} must be a string")
+            require_strings(spec, ("project", "publicValue", "secretValue"), prefix="apiKey.")
             created = fake.add_api_key(
                 spec.get("project") or "1a5",
                 public_value=spec.get("publicValue"),
@@ -216,20 +210,9 @@ class ControlRoutes:
         return 200, {"calls": [c.document() for c in found], "limit": calls.limit}
 
 
-def _parse_json_value(raw: bytes) -> Any:
-    """Strict JSON of any kind (an empty body is null); `InvalidBodyContent` if it is not."""
-    try:
-        text = raw.decode("utf-8")
-        return json.loads(text, parse_constant=_reject_constant) if text.strip() else None
-    except (ValueError, RecursionError):
-        raise invalid_body() from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _only(body: dict[str, Any], *keys: str) -> None:
     unknown = set(body) - set(keys)
     if unknown:
-        raise bad_request(f"unknown keys: {', '.join(sorted(unknown))}; expected {', '.join(keys)}")
+        raise invalid_option(
+            f"unknown keys: {', '.join(sorted(unknown))}; expected {', '.join(keys)}"
+        )

@@ -11,7 +11,7 @@ from typing import Any
 
 from fakerancher.calls import path_matcher
 from fakerancher.errors import STATUS_CODES, ApiError
-from fakerancher.schemas import lookup
+from fakerancher.options import invalid_option, require_strings, resource_type_id
 
 _KEYS = frozenset(
     {"method", "path", "type", "action", "status", "code", "message", "latency", "drop"}
@@ -69,62 +69,50 @@ class FaultRule:
         return {key: getattr(self, key) for key in keys}
 
 
-def _bad(detail: str) -> ApiError:
-    return ApiError(400, "InvalidOption", message=detail, detail=detail)
-
-
 def parse_fault(body: Any) -> FaultRule:
     """A rule from its JSON form, e.g. `{"method": "GET", "status": 503, "times": 2}`."""
     if not isinstance(body, dict):
-        raise _bad("a fault rule is a JSON object")
+        raise invalid_option("a fault rule is a JSON object")
     unknown = set(body) - _KEYS
     if unknown:
-        raise _bad(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
-    for key in ("method", "path", "type", "action", "code", "message"):
-        if body.get(key) is not None and not isinstance(body[key], str):
-            raise _bad(f"{key} must be a string")
+        raise invalid_option(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
+    require_strings(body, ("method", "path", "type", "action", "code", "message"))
     method = body.get("method")
     if method is not None:
         method = method.upper()
         if method not in _METHODS:
-            raise _bad(f"method must be one of {', '.join(_METHODS)}")
-    type_id = body.get("type")
-    if type_id is not None:
-        # A plural or differently cased name would otherwise never match anything.
-        rtype = lookup(type_id)
-        if rtype is None:
-            raise _bad(f"type {type_id!r} is not a resource type")
-        type_id = rtype.id
+            raise invalid_option(f"method must be one of {', '.join(_METHODS)}")
+    type_id = resource_type_id(body.get("type"))
     status = body.get("status")
     if status is not None and (
         isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599
     ):
-        raise _bad("status must be an HTTP error status, 400 to 599")
+        raise invalid_option("status must be an HTTP error status, 400 to 599")
     latency = body.get("latency", 0)
     if isinstance(latency, bool) or not isinstance(latency, int | float):
-        raise _bad("latency must be a number of seconds")
+        raise invalid_option("latency must be a number of seconds")
     if not 0 <= latency <= 60:
-        raise _bad("latency must be between 0 and 60 seconds")
+        raise invalid_option("latency must be between 0 and 60 seconds")
     drop = body.get("drop", False)
     if not isinstance(drop, bool):
-        raise _bad("drop must be true or false")
+        raise invalid_option("drop must be true or false")
     if status is None and not drop and not latency:
-        raise _bad("a fault needs a status, a latency or drop")
+        raise invalid_option("a fault needs a status, a latency or drop")
     times = body.get("times")
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise _bad("times must be an integer >= 1")
+        raise invalid_option("times must be an integer >= 1")
     probability = body.get("probability")
     if probability is not None and (
         isinstance(probability, bool)
         or not isinstance(probability, int | float)
         or not (math.isfinite(probability) and 0 <= probability <= 1)
     ):
-        raise _bad("probability must be a number from 0 to 1")
+        raise invalid_option("probability must be a number from 0 to 1")
     path = body.get("path")
     try:
         compiled = None if path is None else path_matcher(path)
     except re.error:
-        raise _bad("path is not a valid pattern") from None
+        raise invalid_option("path is not a valid pattern") from None
     return FaultRule(
         method=method,
         path=path,

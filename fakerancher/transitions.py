@@ -13,9 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from fakerancher.errors import ApiError
 from fakerancher.lifecycle import PROCESS_NAMES
-from fakerancher.schemas import lookup
+from fakerancher.options import invalid_option, require_strings, resource_type_id
 
 MODES = ("delay", "immediate", "manual", "reads", "fail")
 _SPECIFICITY = {"id": 4, "process": 2, "type": 1}
@@ -54,42 +53,29 @@ class Rule:
         return {"type": self.type, "process": self.process, "id": self.id, **policy}
 
 
-def bad_request(detail: str) -> ApiError:
-    return ApiError(400, "InvalidOption", message=detail, detail=detail)
-
-
 def parse_rule(body: Any) -> Rule:
     """A rule from its JSON form, e.g. `{"type": "registry", "mode": "fail", "message": "x"}`."""
     if not isinstance(body, dict):
-        raise bad_request("a transition rule is a JSON object")
+        raise invalid_option("a transition rule is a JSON object")
     unknown = set(body) - {"type", "process", "id", "mode", "delay", "reads", "message"}
     if unknown:
-        raise bad_request(f"unknown transition rule keys: {', '.join(sorted(unknown))}")
+        raise invalid_option(f"unknown transition rule keys: {', '.join(sorted(unknown))}")
     mode = body.get("mode", "delay")
     if mode not in MODES:
-        raise bad_request(f"mode must be one of {', '.join(MODES)}")
+        raise invalid_option(f"mode must be one of {', '.join(MODES)}")
     process = body.get("process")
     if process is not None and process not in PROCESS_NAMES:
-        raise bad_request(f"process must be one of {', '.join(PROCESS_NAMES)}")
-    for key in ("type", "process", "id"):
-        if body.get(key) is not None and not isinstance(body[key], str):
-            raise bad_request(f"{key} must be a string")
-    type_id = body.get("type")
-    if type_id is not None:
-        # A plural or differently cased name would otherwise never match anything.
-        rtype = lookup(type_id)
-        if rtype is None:
-            raise bad_request(f"type {type_id!r} is not a resource type")
-        type_id = rtype.id
+        raise invalid_option(f"process must be one of {', '.join(PROCESS_NAMES)}")
+    require_strings(body, ("type", "process", "id"))
+    type_id = resource_type_id(body.get("type"))
     delay = body.get("delay", 0)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay < math.inf:
-        raise bad_request("delay must be a number of seconds >= 0")
+        raise invalid_option("delay must be a number of seconds >= 0")
     reads = body.get("reads", 1 if mode == "reads" else 0)
     if isinstance(reads, bool) or not isinstance(reads, int) or reads < 0:
-        raise bad_request("reads must be an integer >= 0")
+        raise invalid_option("reads must be an integer >= 0")
+    require_strings(body, ("message",))
     message = body.get("message")
-    if message is not None and not isinstance(message, str):
-        raise bad_request("message must be a string")
     if mode == "fail" and not message:
         message = "Failed"
     policy = Policy(mode, float(delay), reads, message)

@@ -33,18 +33,24 @@ def parse_id(value: str) -> int | None:
     return int(digits)
 
 
-def parse_json_body(raw: bytes) -> dict[str, Any]:
-    """Strict RFC 8259 parsing, as Jackson's defaults: an empty body is `{}`."""
+def parse_json_value(raw: bytes) -> Any:
+    """Strict RFC 8259 parsing, as Jackson's defaults, of any JSON value; an empty body is
+    None. `InvalidBodyContent` for anything else (NaN, Infinity, bad UTF-8, too deep)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid_body() from None
     if not text.strip():
-        return {}
+        return None
     try:
-        parsed = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise invalid_body() from None
+
+
+def parse_json_body(raw: bytes) -> dict[str, Any]:
+    """A request body: a JSON object, with an empty body or `null` read as `{}`."""
+    parsed = parse_json_value(raw)
     if parsed is None:
         return {}
     if not isinstance(parsed, dict):
