@@ -61,7 +61,7 @@ class FakeRancher:
         self.api_keys = ApiKeys()
         self.api_keys.access_control = access_control
         self.faults = Faults(random.Random(seed))
-        self.store = Store(self.transitions, seed, self.lock)
+        self.store = Store(self.transitions, seed)
         self.resources = Resources(self.store)
         self._add_default_project()
         self.wsgi_app: CattleApp = CattleApp(self)
@@ -87,7 +87,7 @@ class FakeRancher:
             self.faults.random = random.Random(self.seed)
             self.calls.clear()
             self.api_keys.clear()
-            self._use_store(Store(self.transitions, self.seed, self.lock))
+            self._use_store(Store(self.transitions, self.seed))
             self._add_default_project()
 
     def _use_store(self, store: Store) -> None:
@@ -115,7 +115,6 @@ class FakeRancher:
             store.transitions = self.transitions
             self.transitions.replace_with(transitions)
             self._use_store(store)
-            self.store.lock = self.lock
             self.clock.restore(clock)
 
     def save_state(self, path: str | PathLike[str]) -> None:

@@ -105,10 +105,6 @@ def value_getter(name: str) -> Callable[[Record], Any]:
     return lambda record: record.values.get(name)
 
 
-def record_value(record: Record, name: str) -> Any:
-    return value_getter(name)(record)
-
-
 def _operand(fdef: Field, raw: str) -> Any:
     if fdef.is_reference or fdef.name == "id":
         parsed = parse_id(raw)

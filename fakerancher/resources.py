@@ -1,6 +1,6 @@
 """Resource operations, HTTP-free: get, list, create, update, actions, delete, links.
 
-This is Cattle's resource-manager layer. Callers hold `store.lock` and have settled the
+This is Cattle's resource-manager layer. Callers hold the fake's lock and have settled the
 store; every operation validates fully before it changes anything, so a rejected request
 leaves the store exactly as it was.
 """
@@ -25,10 +25,8 @@ class Resources:
     # -- projects -------------------------------------------------------------------------
     def add_project(self, name: str, now: float, project_id: int | None = None) -> Record:
         store = self.store
-        record_id = project_id
-        while record_id is None or store.get("project", record_id) is not None:
-            # Skip ids taken by projects added with an explicit id (the Default `1a5`).
-            record_id = store.next_id("account")
+        # `Store.add` moves the sequence past explicit ids (the Default `1a5`).
+        record_id = store.next_id("account") if project_id is None else project_id
         record = Record(
             type="project",
             id=record_id,

@@ -1,8 +1,10 @@
 """The dict-backed store: records, id sequences, and the process engine that moves states.
 
-One re-entrant lock guards everything. Pending transitions carry a due time on the fake's
-clock and settle lazily whenever the store is touched (`settle(now)`): there are no
-background threads, so results are deterministic and frozen time works.
+The store does no locking itself: its owner, `FakeRancher`, holds one re-entrant lock around
+every use, so a replaced store (reset, restored state) is guarded by the same lock. Pending
+transitions carry a due time on the fake's clock and settle lazily whenever the store is
+touched (`settle(now)`): there are no background threads, so results are deterministic and
+frozen time works.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import heapq
 import math
 import random
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -75,13 +76,7 @@ class Record:
 
 
 class Store:
-    def __init__(
-        self,
-        transitions: Transitions | None = None,
-        seed: int | None = None,
-        lock: threading.RLock | None = None,
-    ) -> None:
-        self.lock = lock if lock is not None else threading.RLock()
+    def __init__(self, transitions: Transitions | None = None, seed: int | None = None) -> None:
         self.transitions = transitions if transitions is not None else Transitions()
         self.random = random.Random(seed)
         self._error_random = random.Random(None if seed is None else ~seed)
