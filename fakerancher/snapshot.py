@@ -12,9 +12,11 @@ import binascii
 import math
 import random
 import struct
+import time
 from typing import Any
 
 from fakerancher.auth import ApiKey, ApiKeys
+from fakerancher.clock import in_range
 from fakerancher.errors import ApiError
 from fakerancher.lifecycle import PROCESS_NAMES, PROCESSES
 from fakerancher.store import FIRST_IDS, ID_PREFIX, NEVER, TABLE_OF, Pending, Record, Store
@@ -151,7 +153,13 @@ def _clock(raw: Any) -> dict[str, Any]:
             or not math.isfinite(value)
         ):
             raise StateError(f"clock.{name} must be a finite number")
-    return {"frozenAt": frozen, "offset": 0.0 if offset is None else offset}
+    offset = 0.0 if offset is None else offset
+    # Checked here, not by Clock.restore, so that an unfit clock changes nothing.
+    try:
+        in_range(frozen if frozen is not None else time.time() + offset)
+    except ValueError as error:
+        raise StateError(f"clock: {error}") from None
+    return {"frozenAt": frozen, "offset": offset}
 
 
 def _expect(value: Any, kind: type, where: str) -> Any:

@@ -1323,3 +1323,20 @@ def test_the_clock_refuses_times_cattle_cannot_show(
     assert abs(after["nowTS"] - before["nowTS"]) < 60_000
     created = requests.post(f"{url}/v1/registries", json={"serverAddress": "after.io"})
     assert created.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "clock", [{"frozenAt": 1e300}, {"frozenAt": -5}, {"frozenAt": None, "offset": 1e15}]
+)
+def test_a_state_with_an_unshowable_clock_is_refused_whole(
+    fake_rancher_server: FakeRancher, clock: dict[str, Any]
+) -> None:
+    url = fake_rancher_server.url
+    saved = requests.get(f"{url}/_fake/state").json()
+    requests.post(f"{url}/v1/registries", json={"serverAddress": "kept.io"})
+    refused = requests.put(f"{url}/_fake/state", json={**saved, "clock": clock})
+    assert refused.status_code == 400, refused.text
+    assert "clock" in refused.json()["message"]
+    listed = requests.get(f"{url}/v1/registries").json()["data"]
+    assert [r["serverAddress"] for r in listed] == ["kept.io"]
+    assert requests.get(f"{url}/_fake/clock").json()["frozen"] is False
