@@ -137,12 +137,17 @@ class CattleApp:
             self._control = ControlRoutes(self.fake)
         try:
             status, body = self._control.handle(request, _method(request))
-        except ApiError as error:
-            status, body = error.status, error.document(self.fake.store.new_error_id())
-        except HTTPException as error:
-            code = error.code or 400
-            status, body = code, ApiError(code, error.name).document(self.fake.store.new_error_id())
+        except (ApiError, HTTPException) as error:
+            status, body = self._error_answer(error)
         return json_response(status, body, cattle=False)
+
+    def _error_answer(self, error: ApiError | HTTPException) -> tuple[int, dict[str, Any]]:
+        """Status and Cattle error document for a refused request (werkzeug's own errors,
+        e.g. a body over `max_content_length`, included)."""
+        if isinstance(error, HTTPException):
+            code = error.code or 400
+            error = ApiError(code, error.name)
+        return error.status, error.document(self.fake.store.new_error_id())
 
     def handle_logged(self, request: Request) -> Response:
         """`handle`, with fault rules applied first and the call logged after."""
@@ -171,13 +176,9 @@ class CattleApp:
         error = rule.error()
         if error is None:
             return None
+        status, body = self._error_answer(error)
         urls = Urls(_host_url(request))
-        return self._finish(
-            json_response(error.status, error.document(self.fake.store.new_error_id())),
-            urls,
-            DEFAULT_PROJECT_ID,
-            request,
-        )
+        return self._finish(json_response(status, body), urls, DEFAULT_PROJECT_ID, request)
 
     def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
         raw = b""
@@ -226,11 +227,10 @@ class CattleApp:
                     return self._finish(result, urls, project_id, request)
                 status, body = result
         except ApiError as error:
-            status, body = error.status, error.document(fake.store.new_error_id())
+            status, body = self._error_answer(error)
             error_headers = error.headers
-        except HTTPException as error:  # e.g. a body over max_content_length
-            code = error.code or 400
-            status, body = code, ApiError(code, error.name).document(fake.store.new_error_id())
+        except HTTPException as error:
+            status, body = self._error_answer(error)
         except Exception:  # a bug must still answer as Cattle would, never with a traceback
             log.exception("unexpected error answering %s %s", request.method, request.path)
             status, body = 500, ApiError(500).document(fake.store.new_error_id())
