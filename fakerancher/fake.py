@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import html
 import json
 import random
 import re
 import threading
+from collections.abc import Iterator
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +20,7 @@ from fakerancher.errors import ApiError
 from fakerancher.faults import Faults
 from fakerancher.render import Renderer
 from fakerancher.resources import Resources
-from fakerancher.schemas import PROJECT, ResourceType, lookup
+from fakerancher.schemas import ResourceType, lookup
 from fakerancher.store import DEFAULT_PROJECT_ID, Record, Store
 from fakerancher.transitions import Transitions
 from fakerancher.urls import Urls
@@ -90,6 +92,14 @@ class FakeRancher:
             self._use_store(Store(self.transitions, self.seed))
             self._add_default_project()
 
+    @contextlib.contextmanager
+    def _settled(self) -> Iterator[float]:
+        """Holds the lock with every transition due by now completed; yields now."""
+        with self.lock:
+            now = self.clock.now()
+            self.store.settle(now)
+            yield now
+
     def _use_store(self, store: Store) -> None:
         self.store = store
         self.resources = Resources(store)
@@ -98,8 +108,7 @@ class FakeRancher:
         """Everything the fake holds, as JSON-ready data (secret values excepted)."""
         from fakerancher.snapshot import export_state
 
-        with self.lock:
-            self.store.settle(self.clock.now())
+        with self._settled():
             return export_state(self.store, self.clock.export(), self.api_keys)
 
     def import_state(self, doc: Any) -> None:
@@ -159,9 +168,7 @@ class FakeRancher:
         return {**key.document(), "secretValue": secret}
 
     def _advance(self, resource_id: str | None) -> int:
-        with self.lock:
-            now = self.clock.now()
-            self.store.settle(now)
+        with self._settled() as now:
             if resource_id is None:
                 return self.store.advance(now)
             record = self._find(resource_id)
@@ -191,9 +198,7 @@ class FakeRancher:
         policies say; `wait=False` leaves it as the API would (`registering`).
         """
         rtype = self._type(type)
-        with self.lock:
-            now = self.clock.now()
-            self.store.settle(now)
+        with self._settled() as now:
             record = self.resources.create(rtype, self._project(project), fields, now)
             if wait:
                 self.store.finish(record, now)
@@ -202,10 +207,8 @@ class FakeRancher:
     def action(self, type: str, id: str, name: str, *, wait: bool = True) -> dict[str, Any]:
         """Run an action (`deactivate`, `remove`, `purge`...) as `POST ?action=` would."""
         rtype = self._type(type)
-        with self.lock:
-            now = self.clock.now()
-            self.store.settle(now)
-            record = self.resources.get(rtype, self._owner(rtype, id), id)
+        with self._settled() as now:
+            record = self.resources.get(rtype, None, id)
             self.resources.action(rtype, record, name, now)
             if wait:
                 self.store.finish(record, now)
@@ -214,11 +217,9 @@ class FakeRancher:
     def get(self, type: str, id: str) -> dict[str, Any] | None:
         """The resource as `GET /v1/<type>/<id>` shows it, or None."""
         rtype = self._type(type)
-        with self.lock:
-            now = self.clock.now()
-            self.store.settle(now)
+        with self._settled() as now:
             try:
-                record = self.resources.get(rtype, self._owner(rtype, id), id)
+                record = self.resources.get(rtype, None, id)
             except ApiError:
                 return None
             return self._renderer(now).resource(record)
@@ -228,9 +229,7 @@ class FakeRancher:
     ) -> builtins.list[dict[str, Any]]:
         """Resources by type (any type when None) and state, removed ones included."""
         rtype = None if type is None else self._type(type)
-        with self.lock:
-            now = self.clock.now()
-            self.store.settle(now)
+        with self._settled() as now:
             renderer = self._renderer(now)
             return [renderer.resource(r) for r in self._records(rtype, state, project)]
 
@@ -238,9 +237,7 @@ class FakeRancher:
         self, rtype: ResourceType | None, state: str | None, project: str | None
     ) -> builtins.list[Record]:
         account = None if project is None else self._project(project)
-        records = sorted(
-            self.store.all_records(), key=lambda r: (r.type != "project", r.type, r.id)
-        )
+        records = sorted(self.store.all_records(), key=_display_order)
         return [
             r
             for r in records
@@ -260,12 +257,6 @@ class FakeRancher:
         if project is None:
             raise ApiError(403)
         return project.id
-
-    def _owner(self, rtype: ResourceType, raw_id: str) -> int:
-        if rtype is PROJECT:
-            return DEFAULT_PROJECT_ID
-        record = self._find(raw_id)
-        return DEFAULT_PROJECT_ID if record is None else record.account_id
 
     def _renderer(self, now: float) -> Renderer:
         return Renderer(Urls(self.url), now, "GET")
