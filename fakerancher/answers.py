@@ -36,28 +36,31 @@ class RenderedDocuments:
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple[int, str, str], tuple[Any, dict[str, Any], str]] = (
-            OrderedDict()
-        )
+        # (id(record), root) -> (record, its values dict, its state fields, JSON). Holding the
+        # record keeps its id() from being reused while the entry lives.
+        self._entries: OrderedDict[
+            tuple[int, str], tuple[Record, dict[str, Any], tuple[Any, ...], str]
+        ] = OrderedDict()
 
     def get(self, record: Record, root: str) -> str | None:
-        entry = self._entries.get((id(record), record.table, root))
-        if entry is None or entry[1] is not record.values or entry[0] != _fingerprint(record):
+        entry = self._entries.get((id(record), root))
+        if entry is None:
             return None
-        return entry[2]
+        cached, values, state, text = entry
+        if cached is not record or values is not record.values or state != _state(record):
+            return None
+        return text
 
     def put(self, record: Record, root: str, text: str) -> None:
-        # The entry holds the record's values dict, so neither id() below can be reused.
-        key = (id(record), record.table, root)
-        self._entries[key] = (_fingerprint(record), record.values, text)
+        key = (id(record), root)
+        self._entries[key] = (record, record.values, _state(record), text)
         self._entries.move_to_end(key)
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
 
-def _fingerprint(record: Record) -> tuple[Any, ...]:
+def _state(record: Record) -> tuple[Any, ...]:
     return (
-        record,
         record.state,
         record.removed,
         record.transitioning_error,
