@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint tools bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,13 @@ lint: $(VENV)/.test-installed
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: lint
+# Programs the suite runs besides Python (README's tour and examples/curl_session.sh).
+tools:
+	@for tool in bash curl; do \
+		command -v $$tool > /dev/null || { echo "make test needs $$tool on PATH (e.g. apt-get install $$tool)"; exit 1; }; \
+	done
+
+test: lint tools
 	$(PY) -m pytest -n 2 -q
 
 # A report against the design's quality bar; BENCH_ARGS=--quick for a smoke run, --check to

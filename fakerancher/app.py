@@ -29,6 +29,7 @@ from fakerancher.calls import Call as LoggedCall
 from fakerancher.calls import loggable_body, loggable_query
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
 from fakerancher.faults import ConnectionDropped
+from fakerancher.limits import MAX_BODY_BYTES, buffer_unsized_body, request_too_large
 from fakerancher.render import Renderer, format_project_id
 from fakerancher.schemas import ALL_SCHEMAS, SCHEMA, ResourceType, lookup
 from fakerancher.store import DEFAULT_PROJECT_ID, Record
@@ -45,7 +46,6 @@ log = logging.getLogger("fakerancher")
 
 SUPPORTED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 RANCHER_VERSION = "v1.6.30"
-MAX_BODY_BYTES = 16 * 1024 * 1024
 _PROJECT_PATH = re.compile(r"/v1/projects/([^/]+)(/.+)")
 _FORM_TYPE = "application/x-www-form-urlencoded"
 CONTROL_PREFIX = "/_fake"  # the control plane's routes (fakerancher.control)
@@ -124,11 +124,30 @@ class CattleApp:
         return response(environ, start_response)
 
     def respond(self, request: Request) -> Response:
-        """The answer to one request; raises `ConnectionDropped` when a fault drops it."""
+        """The answer to one request; raises `ConnectionDropped` when a fault drops it.
+
+        Never raises anything else: a bug in the fake is recorded on it (`check_errors`)
+        and answered as Cattle answers one, a 500 error document."""
         request.max_content_length = MAX_BODY_BYTES
-        if request.path == CONTROL_PREFIX or request.path.startswith(f"{CONTROL_PREFIX}/"):
-            return self.handle_control(request)
-        return self.handle_logged(request)
+        try:
+            refused = request_too_large(request.environ) or buffer_unsized_body(request.environ)
+            if refused is not None:
+                status, body = self._error_answer(refused)
+                response = json_response(status, body)
+                response.headers["Connection"] = "close"  # the rest of it is never read
+                return self._finish(response, Urls(_host_url(request)), DEFAULT_PROJECT_ID, request)
+            if request.path == CONTROL_PREFIX or request.path.startswith(f"{CONTROL_PREFIX}/"):
+                return self.handle_control(request)
+            return self.handle_logged(request)
+        except ConnectionDropped:
+            raise
+        except Exception as error:
+            return self._bug(request, error)
+
+    def _bug(self, request: Request, error: Exception) -> Response:
+        self.fake.record_error(error)
+        log.error("unexpected error answering %s %s", request.method, request.path, exc_info=error)
+        return json_response(500, ApiError(500).document(self.fake.store.new_error_id()))
 
     def handle_control(self, request: Request) -> Response:
         if self._control is None:  # imported on first use: most users never call it
@@ -159,7 +178,10 @@ class CattleApp:
             status = response.status_code
             return response
         finally:
-            self._log(request, target, status, time.perf_counter() - started)
+            try:
+                self._log(request, target, status, time.perf_counter() - started)
+            except Exception as error:  # the answer stands: a logging bug is reported apart
+                self.fake.record_error(error)
 
     def _faulted(self, request: Request, target: Target) -> Response | None:
         try:
@@ -185,17 +207,18 @@ class CattleApp:
         if request.content_length:
             with contextlib.suppress(HTTPException):  # over max_content_length: never read
                 raw = request.get_data(cache=True)
+        reveal = self.fake.reveal_secrets
         self.fake.calls.append(
             LoggedCall(
                 method=request.method,
                 path=request.path,
-                query=loggable_query(_params(request)),
+                query=loggable_query(_params(request), reveal=reveal),
                 status=status,
                 type=target.type,
                 id=target.id,
                 action=target.action,
                 duration=duration,
-                body=loggable_body(raw, request.mimetype == _FORM_TYPE),
+                body=loggable_body(raw, request.mimetype == _FORM_TYPE, reveal=reveal),
             )
         )
 
@@ -206,9 +229,7 @@ class CattleApp:
         project_id = DEFAULT_PROJECT_ID
         error_headers: dict[str, str] = {}
         try:
-            with fake.lock:
-                now = fake.clock.now()
-                fake.store.settle(now)
+            with fake.operation() as now:
                 key = self._authenticate(request)
                 path, urls, project_id, scoped = self._scope(request, path, urls, key)
                 method = _method(request)
@@ -231,9 +252,8 @@ class CattleApp:
             error_headers = error.headers
         except HTTPException as error:
             status, body = self._error_answer(error)
-        except Exception:  # a bug must still answer as Cattle would, never with a traceback
-            log.exception("unexpected error answering %s %s", request.method, request.path)
-            status, body = 500, ApiError(500).document(fake.store.new_error_id())
+        except Exception as error:  # rolled back: a bug must still answer as Cattle would
+            return self._finish(self._bug(request, error), urls, project_id, request)
         response = self._finish(json_response(status, body), urls, project_id, request)
         response.headers.extend(error_headers)
         return response

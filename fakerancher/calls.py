@@ -37,16 +37,41 @@ class Call:
         return f"{self.method} {self.path} -> {self.status}"
 
 
-def mask(value: Any) -> Any:
-    """`value` with every secret-named key's value replaced, at any depth."""
-    if isinstance(value, dict):
-        return {k: MASK if _SECRET_KEY.search(str(k)) else mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask(item) for item in value]
-    return value
+# Logged bodies are cut below this depth, so the log, its JSON and `asdict` never recurse deep.
+MAX_LOGGED_DEPTH = 32
+TOO_DEEP = f"<nested deeper than {MAX_LOGGED_DEPTH} levels>"
 
 
-def loggable_body(raw: bytes, form: bool) -> Any:
+def mask(value: Any, *, reveal: bool = False) -> Any:
+    """`value` with every secret-named key's value replaced, at any depth (iterative: a body
+    nested thousands deep costs no stack); parts nested deeper than `MAX_LOGGED_DEPTH` become
+    `TOO_DEEP`. With `reveal`, secrets are kept (a test's opt-in)."""
+    root: list[Any] = [None]
+    # (source, container in the copy, key or index in it, depth)
+    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
+    while stack:
+        source, parent, slot, depth = stack.pop()
+        if not isinstance(source, dict | list):
+            parent[slot] = source
+        elif depth >= MAX_LOGGED_DEPTH:
+            parent[slot] = TOO_DEEP
+        elif isinstance(source, dict):
+            copy: dict[Any, Any] = {}
+            parent[slot] = copy
+            for key, item in source.items():
+                if not reveal and _SECRET_KEY.search(str(key)):
+                    copy[key] = MASK
+                else:
+                    copy[key] = None
+                    stack.append((item, copy, key, depth + 1))
+        else:
+            items: list[Any] = [None] * len(source)
+            parent[slot] = items
+            stack.extend((item, items, index, depth + 1) for index, item in enumerate(source))
+    return root[0]
+
+
+def loggable_body(raw: bytes, form: bool, *, reveal: bool = False) -> Any:
     """The body as logged: parsed and masked, or a note of its size when it cannot be parsed."""
     if not raw.strip():
         return None
@@ -59,13 +84,13 @@ def loggable_body(raw: bytes, form: bool) -> Any:
         )
     except (ValueError, RecursionError):
         return f"<unparsable, {len(raw)} bytes>"
-    return mask(parsed)
+    return mask(parsed, reveal=reveal)
 
 
-def loggable_query(params: list[tuple[str, str]]) -> dict[str, Any]:
+def loggable_query(params: list[tuple[str, str]], *, reveal: bool = False) -> dict[str, Any]:
     query: dict[str, Any] = {}
     for key, value in params:
-        shown = MASK if _SECRET_KEY.search(key) else value
+        shown = MASK if not reveal and _SECRET_KEY.search(key) else value
         if key in query:
             previous = query[key]
             query[key] = [*previous, shown] if isinstance(previous, list) else [previous, shown]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from fakerancher import __version__
 from fakerancher.errors import ApiError
 from fakerancher.fake import FakeRancher
 
@@ -32,6 +34,7 @@ Each request is logged on stderr. Ctrl-C (or SIGTERM) stops the server cleanly."
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fakerancher", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
@@ -42,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument(
-        "--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)"
+        "--port", type=_port, default=8080, help="port to bind; 0 picks a free one (default 8080)"
     )
     serve.add_argument(
         "--transition-delay",
@@ -74,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="an environment API key of the Default project 1a5; once one is given, access "
         "control is on and every API request needs one (HTTP Basic); repeatable",
     )
+    serve.add_argument(
+        "--reveal-secrets",
+        action="store_true",
+        help="for tests only: the call log keeps secret values and GET /_fake/secrets/<id> "
+        "answers (never the API itself)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
 
@@ -83,6 +92,16 @@ def _key_pair(text: str) -> tuple[str, str]:
     if not access or not secret:
         raise argparse.ArgumentTypeError("an API key is ACCESS:SECRET")
     return access, secret
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {port}")
+    return port
 
 
 def _seconds(text: str) -> float:
@@ -95,14 +114,35 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why the state file could not be written at exit, or None; creates nothing."""
+    if path.is_dir():
+        return "it is a directory"
+    target = path if path.exists() else path.parent
+    if not target.exists():
+        return f"no directory {target}"
+    if not os.access(target, os.W_OK):
+        return "permission denied"
+    return None
+
+
 def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(message)s",
+        format="%(asctime)s %(message)s",
         stream=sys.stderr,
     )
-    fake = FakeRancher(transition_delay=args.transition_delay, seed=args.seed)
+    fake = FakeRancher(
+        transition_delay=args.transition_delay,
+        seed=args.seed,
+        reveal_secrets=args.reveal_secrets,
+    )
     state: Path | None = args.state
+    unwritable = None if state is None else _unwritable(state)
+    if unwritable is not None:
+        # Found now, not at exit, when the session's state would be lost.
+        print(f"fakerancher: cannot save state to {state}: {unwritable}", file=sys.stderr)
+        return 2
     if state is not None and state.exists():
         try:
             fake.load_state(state)

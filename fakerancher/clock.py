@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,10 +56,16 @@ class Clock:
     which freezegun cannot reach.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, before_move: Callable[[float], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._frozen_at: float | None = None
         self._offset = 0.0
+        # Called with the time before each move (the fake settles what is due by then).
+        self._before_move = before_move
+
+    def _moving(self) -> None:
+        if self._before_move is not None:
+            self._before_move(self.now())
 
     def now(self) -> float:
         frozen = self._frozen_at
@@ -73,6 +80,7 @@ class Clock:
     def freeze(self, at: Instant | None = None) -> None:
         """Stop the clock now, or at `at` (epoch seconds, datetime or ISO 8601 string)."""
         moment = None if at is None else in_range(to_epoch(at))
+        self._moving()
         with self._lock:
             self._frozen_at = self.now() if moment is None else moment
 
@@ -85,6 +93,8 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         """Move the clock by `seconds` (negative goes back); ValueError out of range."""
+        in_range(self.now() + seconds)
+        self._moving()
         with self._lock:
             in_range(self.now() + seconds)
             if self._frozen_at is not None:
@@ -95,6 +105,7 @@ class Clock:
     def set(self, at: Instant) -> None:
         """Jump to `at`; a frozen clock stays frozen there, a running one runs on from it."""
         moment = in_range(to_epoch(at))
+        self._moving()
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at = moment

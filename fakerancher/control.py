@@ -5,6 +5,7 @@ Never part of `/v1`: no schema, no link from discovery, and calls to it are not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
@@ -12,7 +13,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
 from fakerancher.clock import to_epoch
-from fakerancher.errors import method_not_allowed, not_found
+from fakerancher.errors import ApiError, method_not_allowed, not_found
 from fakerancher.faults import parse_fault
 from fakerancher.options import invalid_option, require_strings
 from fakerancher.transitions import parse_rule
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from fakerancher.fake import FakeRancher
 
 PREFIX = "/_fake"
+View = Callable[[Request, str, Any], tuple[int, Any]]
 
 ROUTES: dict[str, tuple[tuple[str, ...], str]] = {
     "": (("GET",), "this index of the control routes"),
@@ -45,6 +47,10 @@ ROUTES: dict[str, tuple[tuple[str, ...], str]] = {
         'API keys, access control; POST {"apiKey": {"project": "1a5"}} | {"accessControl": true}',
     ),
     "/calls": (("GET", "DELETE"), "the call log, secrets masked; ?method= and ?path= filter it"),
+    "/secrets/<id>": (
+        ("GET",),
+        "a resource's secret value; only on a fake made with reveal_secrets (tests only)",
+    ),
 }
 URL_MAP = Map([Rule(f"{PREFIX}{path}", endpoint=path) for path in ROUTES], strict_slashes=False)
 
@@ -66,9 +72,19 @@ class ControlRoutes:
             body: Any = parse_json_value(raw)
         else:
             body = parse_json_body(raw) if method in ("POST", "PUT") else {}
-        handler = getattr(self, "_" + (route.strip("/").replace("/", "_") or "index"))
-        result: tuple[int, Any] = handler(request, method, body)
-        return result
+        views: dict[str, View] = {
+            "": self._index,
+            "/reset": self._reset,
+            "/state": self._state,
+            "/clock": self._clock,
+            "/transitions": self._transitions,
+            "/transitions/advance": self._transitions_advance,
+            "/faults": self._faults,
+            "/auth": self._auth,
+            "/calls": self._calls,
+            "/secrets/<id>": self._secrets,
+        }
+        return views[route](request, method, body)
 
     def _index(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
         base = request.host_url.rstrip("/")
@@ -198,6 +214,20 @@ class ControlRoutes:
         if created is not None:
             answer["created"] = created  # the one answer that shows the secret key
         return 200, answer
+
+    def _secrets(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if not self.fake.reveal_secrets:
+            raise ApiError(
+                403,
+                message="secrets are shown only by a fake made with reveal_secrets=True "
+                "(fakerancher serve --reveal-secrets)",
+            )
+        resource_id = request.path.rstrip("/").rsplit("/", 1)[1]
+        try:
+            secret = self.fake.secret_of(resource_id)
+        except KeyError:
+            raise ApiError(404, message=f"no resource {resource_id}") from None
+        return 200, {"id": resource_id, "secretValue": secret}
 
     def _calls(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
         calls = self.fake.calls

@@ -12,6 +12,9 @@ STATUS_CODES = {
     404: "Not Found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Request Entity Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
 }
 
@@ -37,6 +40,18 @@ class ApiError(Exception):
         # Extra response headers (e.g. a 401's WWW-Authenticate challenge).
         self.headers: dict[str, str] = {}
         super().__init__(f"{status} {self.code}")
+
+    def __str__(self) -> str:
+        """Everything the error document says but its random id, e.g. `422 InvalidReference
+        (fieldName=registryId)` or `400 ServerAddressUsed: ServerAddressUsed`."""
+        text = f"{self.status} {self.code}"
+        if self.message is not None and self.message != self.code:
+            text += f": {self.message}"
+        if self.field_name is not None:
+            text += f" (fieldName={self.field_name})"
+        if self.detail is not None and self.detail != self.message:
+            text += f" - {self.detail}"
+        return text
 
     def document(self, error_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = {

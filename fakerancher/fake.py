@@ -49,14 +49,19 @@ class FakeRancher:
         seed: int | None = None,
         call_log_limit: int = DEFAULT_LIMIT,
         access_control: bool = False,
+        reveal_secrets: bool = False,
     ) -> None:
         from fakerancher.app import CattleApp
 
         self.url = url.rstrip("/")
+        # Test-only: the call log keeps secrets, and `/_fake/secrets/<id>` answers.
+        self.reveal_secrets = reveal_secrets
+        self.errors: builtins.list[Exception] = []
+        self._errors_lock = threading.Lock()
         self.seed = seed
         self.transition_delay = transition_delay
         self.lock = threading.RLock()
-        self.clock = Clock()
+        self.clock = Clock(before_move=self._settle_at)
         self.transitions = Transitions(transition_delay)
         self.transitions._advance = self._advance
         self.calls = CallLog(call_log_limit)
@@ -89,16 +94,54 @@ class FakeRancher:
             self.faults.random = random.Random(self.seed)
             self.calls.clear()
             self.api_keys.clear()
+            with self._errors_lock:
+                self.errors.clear()
             self._use_store(Store(self.transitions, self.seed))
             self._add_default_project()
 
     @contextlib.contextmanager
-    def _settled(self) -> Iterator[float]:
-        """Holds the lock with every transition due by now completed; yields now."""
+    def operation(self) -> Iterator[float]:
+        """One operation on the fake, all or nothing: holds the lock, completes every
+        transition due by now, and undoes every change if the operation raises; yields now."""
         with self.lock:
             now = self.clock.now()
             self.store.settle(now)
-            yield now
+            with self.store.transaction():
+                yield now
+
+    def _settle_at(self, moment: float) -> None:
+        """Before the clock moves: what is due by the old time completes first, so a move's
+        result never depends on whether anyone looked in between."""
+        with self.lock:
+            self.store.settle(moment)
+
+    # -- bugs in the fake -----------------------------------------------------------------
+    def record_error(self, error: Exception) -> None:
+        """An unexpected exception inside the fake: kept for `check_errors`."""
+        with self._errors_lock:
+            self.errors.append(error)
+
+    def check_errors(self) -> None:
+        """Raise the first unexpected exception the fake met (a bug in fakerancher), with
+        its original traceback, and forget them all; the fixtures and `mock_rancher` call
+        this at teardown, so such a bug fails the test that caused it."""
+        with self._errors_lock:
+            errors, self.errors = self.errors, []
+        if errors:
+            first = errors[0]
+            if len(errors) > 1:
+                first.add_note(f"fakerancher: {len(errors) - 1} more unexpected error(s)")
+            raise first
+
+    def secret_of(self, id: str) -> str | None:
+        """The secret value of a credential, token or API key, as last set: for tests that
+        check their code set or rotated it. Never shown by the API after the create answer."""
+        with self.lock:
+            record = self._find(id)
+        if record is None:
+            raise KeyError(f"no resource {id}")
+        secret: str | None = record.values.get("secretValue")
+        return secret
 
     def _use_store(self, store: Store) -> None:
         self.store = store
@@ -108,7 +151,7 @@ class FakeRancher:
         """Everything the fake holds, as JSON-ready data (secret values excepted)."""
         from fakerancher.snapshot import export_state
 
-        with self._settled():
+        with self.operation():
             return export_state(self.store, self.clock.export(), self.api_keys)
 
     def import_state(self, doc: Any) -> None:
@@ -168,7 +211,7 @@ class FakeRancher:
         return {**key.document(), "secretValue": secret}
 
     def _advance(self, resource_id: str | None) -> int:
-        with self._settled() as now:
+        with self.operation() as now:
             if resource_id is None:
                 return self.store.advance(now)
             record = self._find(resource_id)
@@ -198,7 +241,7 @@ class FakeRancher:
         policies say; `wait=False` leaves it as the API would (`registering`).
         """
         rtype = self._type(type)
-        with self._settled() as now:
+        with self.operation() as now:
             record = self.resources.create(rtype, self._project(project), fields, now)
             if wait:
                 self.store.finish(record, now)
@@ -207,7 +250,7 @@ class FakeRancher:
     def action(self, type: str, id: str, name: str, *, wait: bool = True) -> dict[str, Any]:
         """Run an action (`deactivate`, `remove`, `purge`...) as `POST ?action=` would."""
         rtype = self._type(type)
-        with self._settled() as now:
+        with self.operation() as now:
             record = self.resources.get(rtype, None, id)
             self.resources.action(rtype, record, name, now)
             if wait:
@@ -217,7 +260,7 @@ class FakeRancher:
     def get(self, type: str, id: str) -> dict[str, Any] | None:
         """The resource as `GET /v1/<type>/<id>` shows it, or None."""
         rtype = self._type(type)
-        with self._settled() as now:
+        with self.operation() as now:
             try:
                 record = self.resources.get(rtype, None, id)
             except ApiError:
@@ -229,7 +272,7 @@ class FakeRancher:
     ) -> builtins.list[dict[str, Any]]:
         """Resources by type (any type when None) and state, removed ones included."""
         rtype = None if type is None else self._type(type)
-        with self._settled() as now:
+        with self.operation() as now:
             renderer = self._renderer(now)
             return [renderer.resource(r) for r in self._records(rtype, state, project)]
 

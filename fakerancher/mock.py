@@ -25,7 +25,6 @@ import requests
 from requests.adapters import HTTPAdapter
 from werkzeug.wrappers import Request
 
-from fakerancher.calls import DEFAULT_LIMIT
 from fakerancher.fake import DEFAULT_URL, FakeRancher
 from fakerancher.faults import ConnectionDropped
 
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     import responses
 
 R = TypeVar("R")
+_UNSET: Any = object()
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
@@ -67,27 +67,38 @@ class mock_rancher(ContextDecorator):
 
     def __init__(
         self,
-        url: str = DEFAULT_URL,
+        url: str | None = None,
         *,
         fake: FakeRancher | None = None,
-        transition_delay: float = 0.0,
-        seed: int | None = None,
-        call_log_limit: int = DEFAULT_LIMIT,
-        access_control: bool = False,
+        transition_delay: float = _UNSET,
+        seed: int | None = _UNSET,
+        call_log_limit: int = _UNSET,
+        access_control: bool = _UNSET,
+        reveal_secrets: bool = _UNSET,
     ) -> None:
-        self.fake = (
-            fake
-            if fake is not None
-            else FakeRancher(
-                url,
-                transition_delay=transition_delay,
-                seed=seed,
-                call_log_limit=call_log_limit,
-                access_control=access_control,
-            )
-        )
+        """`url` defaults to the fake's own URL (`http://rancher.test` for a new one);
+        `options` are `FakeRancher`'s (transition_delay, seed, call_log_limit,
+        access_control, reveal_secrets), for a fake made here: a fake passed in keeps its
+        own settings, and options beside it are refused."""
+        given: dict[str, Any] = {
+            "transition_delay": transition_delay,
+            "seed": seed,
+            "call_log_limit": call_log_limit,
+            "access_control": access_control,
+            "reveal_secrets": reveal_secrets,
+        }
+        options = {name: value for name, value in given.items() if value is not _UNSET}
         if fake is not None:
-            fake.url = url.rstrip("/")
+            if options:
+                raise TypeError(
+                    f"mock_rancher(fake=...) uses the fake as it is: set "
+                    f"{', '.join(sorted(options))} on the FakeRancher instead"
+                )
+            if url is not None:
+                fake.url = url.rstrip("/")
+            self.fake = fake
+        else:
+            self.fake = FakeRancher(url if url is not None else DEFAULT_URL, **options)
         base = self.fake.url
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -152,6 +163,8 @@ class mock_rancher(ContextDecorator):
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+        if exc_type is None:
+            self.fake.check_errors()  # a bug in the fake fails the block that met it
 
     def __call__(self, func: Callable[..., R]) -> Callable[..., R]:  # type: ignore[override]
         """As a decorator the fake is passed as keyword `fake_rancher` when the function takes

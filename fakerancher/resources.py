@@ -133,8 +133,7 @@ class Resources:
 
     def apply_update(self, record: Record, values: Mapping[str, Any]) -> Record:
         """PUT: synchronous, in any state."""
-        # A new dict, never an in-place update: cached renderings key on the dict's identity.
-        record.values = {**record.values, **values}
+        self.store.update_values(record, dict(values))
         return record
 
     def action(self, rtype: ResourceType, record: Record, name: str, now: float) -> Record:

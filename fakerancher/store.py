@@ -9,12 +9,13 @@ frozen time works.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
 import random
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fakerancher.lifecycle import PROCESSES, follow_up
@@ -75,6 +76,30 @@ class Record:
         return f"<Record {self.type} {self.id} {self.state}>"
 
 
+@dataclass(slots=True)
+class _Journal:
+    """What one request may change, as it was before: `Store.rollback` puts it back."""
+
+    sequences: dict[str, int]
+    random_state: Any
+    seq: int
+    added: list[Record] = field(default_factory=list)
+    # id(record) -> (record, its mutable fields as they were)
+    touched: dict[int, tuple[Record, tuple[Any, ...]]] = field(default_factory=dict)
+
+
+def _saved(record: Record) -> tuple[Any, ...]:
+    pending = record.pending
+    return (
+        record.state,
+        record.values,  # replaced on update, never mutated: the reference is the old value
+        record.removed,
+        record.transitioning_error,
+        record.transitioning_message,
+        None if pending is None else replace(pending, processes=list(pending.processes)),
+    )
+
+
 class Store:
     def __init__(self, transitions: Transitions | None = None, seed: int | None = None) -> None:
         self.transitions = transitions if transitions is not None else Transitions()
@@ -85,6 +110,56 @@ class Store:
         self._sequences = dict(FIRST_IDS)
         self._heap: list[tuple[float, int, Record]] = []
         self._seq = 0
+        self._journal: _Journal | None = None
+
+    # -- all or nothing -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: an exception inside undoes every change made inside (nested
+        transactions join the outer one)."""
+        if self._journal is not None:
+            yield
+            return
+        self._journal = _Journal(dict(self._sequences), self.random.getstate(), self._seq)
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self._journal = None
+
+    def rollback(self) -> None:
+        """Undo everything since the transaction began: a request that failed half-way leaves
+        no trace."""
+        journal, self._journal = self._journal, None
+        if journal is None:
+            return
+        for record in journal.added:
+            self._by_id[record.table].pop(record.id, None)
+            self._by_owner.get((record.type, record.account_id), {}).pop(record.id, None)
+        for record, saved in journal.touched.values():
+            (
+                record.state,
+                record.values,
+                record.removed,
+                record.transitioning_error,
+                record.transitioning_message,
+                record.pending,
+            ) = saved
+        self._sequences = journal.sequences
+        self.random.setstate(journal.random_state)
+        # Heap entries pushed since `begin` carry sequence numbers no restored record holds,
+        # so `settle` skips them; keep numbering past them all the same.
+
+    def _touch(self, record: Record) -> None:
+        journal = self._journal
+        if journal is not None and id(record) not in journal.touched:
+            journal.touched[id(record)] = (record, _saved(record))
+
+    def update_values(self, record: Record, values: dict[str, Any]) -> None:
+        """Replace a record's values (a new dict: cached renderings key on its identity)."""
+        self._touch(record)
+        record.values = {**record.values, **values}
 
     # -- identity -------------------------------------------------------------------------
     def new_uuid(self) -> str:
@@ -114,6 +189,8 @@ class Store:
         return record_id in self._by_id[table]
 
     def add(self, record: Record) -> None:
+        if self._journal is not None:
+            self._journal.added.append(record)
         table = record.table
         # A record added with an explicit id (the Default project) moves its sequence past it.
         self._sequences[table] = max(self._sequences[table], record.id + 1)
@@ -141,6 +218,7 @@ class Store:
         `then` is the chain of processes to run after it; by default Cattle's own follow-up
         (activate after create).
         """
+        self._touch(record)
         record.state = PROCESSES[process].transitioning_state(record.state)
         record.transitioning_error = False
         record.transitioning_message = None
@@ -190,6 +268,7 @@ class Store:
         pending = record.pending
         if pending is None or pending.reads_left is None:
             return
+        self._touch(record)
         if pending.reads_left <= 0:  # `n` reads have seen it transitioning: done now
             self._complete(record, now)
         else:
@@ -214,6 +293,7 @@ class Store:
     def _complete(self, record: Record, at: float) -> None:
         pending = record.pending
         assert pending is not None
+        self._touch(record)
         running, *rest = pending.processes
         record.pending = None
         if pending.scheduled:
@@ -251,6 +331,7 @@ class Store:
             if credential.removed is not None or credential.values.get("registryId") != registry.id:
                 continue
             if credential.pending is not None:
+                self._touch(credential)
                 if "remove" not in credential.pending.processes:
                     credential.pending.processes.append("remove")
             elif PROCESSES["deactivate"].can_start(credential.state):

@@ -44,6 +44,7 @@ CONTROL_ROUTES = {
     "/_fake/faults",
     "/_fake/calls",
     "/_fake/auth",
+    "/_fake/secrets/<id>",
 }
 CALL_FIELDS = {"method", "path", "query", "status", "type", "id", "action", "duration", "body"}
 

@@ -1,0 +1,65 @@
+"""The size limits of Cattle's Jetty front, checked before anything else reads the request.
+
+Jetty's `requestHeaderSize` (8 KiB by default) bounds the request line and the header block
+together: a request line over it is refused with 414, headers that take the total over it with
+431. Checking first keeps every request's cost linear in its size.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from fakerancher.errors import ApiError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+MAX_HEADER_BYTES = 8 * 1024
+MAX_BODY_BYTES = 16 * 1024 * 1024
+_CRLF = 2
+_SEPARATOR = 2  # ": " between a header's name and value
+
+
+def request_line_length(environ: WSGIEnvironment) -> int:
+    """`METHOD /path?query HTTP/1.1` in bytes, as the client sent it (near enough: the path
+    is the decoded one)."""
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if target is None:
+        query = environ.get("QUERY_STRING", "")
+        target = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+    method = environ.get("REQUEST_METHOD", "GET")
+    protocol = environ.get("SERVER_PROTOCOL", "HTTP/1.1")
+    return len(method) + 1 + len(target) + 1 + len(protocol) + _CRLF
+
+
+def header_bytes(environ: WSGIEnvironment) -> int:
+    total = 0
+    for key, value in environ.items():
+        if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = key[5:] if key.startswith("HTTP_") else key
+            total += len(name) + _SEPARATOR + len(str(value)) + _CRLF
+    return total
+
+
+def request_too_large(environ: WSGIEnvironment) -> ApiError | None:
+    """414 or 431 as Jetty refuses an oversized request line or header block, else None."""
+    line = request_line_length(environ)
+    if line > MAX_HEADER_BYTES:
+        return ApiError(414)
+    if line + header_bytes(environ) > MAX_HEADER_BYTES:
+        return ApiError(431)
+    return None
+
+
+def buffer_unsized_body(environ: WSGIEnvironment) -> ApiError | None:
+    """A body sent without a length (chunked) is read here, up to the limit: 413 past it, as a
+    body with a length gets (werkzeug would silently cut it at the limit instead)."""
+    if environ.get("CONTENT_LENGTH") or not environ.get("wsgi.input_terminated"):
+        return None
+    body = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return ApiError(413)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return None
