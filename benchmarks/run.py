@@ -263,51 +263,61 @@ def bench_server(settings: Settings) -> list[Row]:
 
 
 # -- 4. GET by id through requests -----------------------------------------------------------
-def bench_get(settings: Settings) -> list[Row]:
+def _against_bare_responses(
+    settings: Settings,
+    fake: Any,
+    exchange: list[tuple[str, str, Any]],
+    measure: str,
+    budget: float,
+    note: str,
+) -> Row:
+    """Time `exchange` (method, url, json body) through `mock_rancher` against a bare
+    `responses` callback answering each call with the bytes the fake gave, interleaved."""
     import requests
     import responses
 
-    from fakerancher import FakeRancher, mock_rancher
+    from fakerancher import mock_rancher
 
-    fake = FakeRancher()
-    registry = fake.create("registry", serverAddress="quay.io")["id"]
-    credential = fake.create(
-        "registryCredential",
-        registryId=registry,
-        email="ci@example.com",
-        publicValue="robot",
-        secretValue="hunter2",
-    )["id"]
-    url = f"{fake.url}/v1/registrycredentials/{credential}"
     session = requests.Session()
+    snapshot = fake.export_state()
+
+    def send(method: str, url: str, body: Any) -> requests.Response:
+        return session.request(method, url, json=body)
+
     with mock_rancher(fake=fake):
-        reply = session.get(url)
-        reply.raise_for_status()
-    body = reply.content
-    headers = dict(reply.headers)
-    headers.pop("Content-Length", None)
+        answers = [send(*call) for call in exchange]
+    fake.import_state(snapshot)
+    for answer in answers:
+        answer.raise_for_status()
 
-    def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
-        return 200, headers, body
+    def callback_for(answer: requests.Response) -> Callable[[Any], tuple[int, Any, bytes]]:
+        headers = {k: v for k, v in answer.headers.items() if k != "Content-Length"}
+        return lambda request: (answer.status_code, headers, answer.content)
 
-    def run(count: int, samples: list[float]) -> None:
+    writes = any(method != "GET" for method, _, _ in exchange)
+
+    def run(count: int, samples: list[float], restore: bool = False) -> None:
         for _ in range(count):
             start = time.perf_counter()
-            got = session.get(url)
+            for (method, url, body), answer in zip(exchange, answers, strict=True):
+                got = send(method, url, body)
+                if got.status_code != answer.status_code:
+                    raise AssertionError(f"{method} {url}: {got.status_code} {got.text[:200]}")
             samples.append(time.perf_counter() - start)
-            if got.content != body:
-                raise AssertionError(f"unexpected answer {got.status_code}: {got.text[:200]}")
+            if restore:  # untimed: every round creates into the same store
+                fake.import_state(snapshot)
 
     ours: list[float] = []
     theirs: list[float] = []
 
     def subject(count: int) -> None:
         with mock_rancher(fake=fake):
-            run(count, ours)
+            run(count, ours, restore=writes)
 
     def baseline(count: int) -> None:
-        with responses.RequestsMock() as mocked:
-            mocked.add_callback(responses.GET, url, callback=callback)
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
+            for (method, url, _), answer in zip(exchange, answers, strict=True):
+                mocked.add_callback(method, url, callback=callback_for(answer))
             run(count, theirs)
 
     subject(20)
@@ -321,16 +331,95 @@ def bench_get(settings: Settings) -> list[Row]:
     )
     value = median(ours) * MS
     base = median(theirs) * MS
+    return Row(
+        measure,
+        value,
+        base,
+        "ms",
+        f"<= {budget:g} x baseline",
+        value <= budget * base,
+        note=f"{len(ours)} rounds each, one session, interleaved; {note}",
+    )
+
+
+def bench_get(settings: Settings) -> list[Row]:
+    from fakerancher import FakeRancher
+
+    fake = FakeRancher()
+    registry = fake.create("registry", serverAddress="quay.io")["id"]
+    for i in range(100):
+        credential = fake.create(
+            "registryCredential",
+            registryId=registry,
+            email="ci@example.com",
+            publicValue=f"robot{i}",
+            secretValue="hunter2",
+        )["id"]
+    api = f"{fake.url}/v1"
+    by_id = f"{api}/registrycredentials/{credential}"
+    return [
+        _against_bare_responses(
+            settings,
+            fake,
+            [("GET", by_id, None)],
+            "GET by id via requests + mock_rancher",
+            1.3,
+            "baseline: bare responses callback returning the same bytes",
+        ),
+        _against_bare_responses(
+            settings,
+            fake,
+            [("GET", f"{api}/registrycredentials?limit=100", None)],
+            "page of 100 via requests + mock_rancher",
+            2.5,
+            "GET ?limit=100; baseline: bare responses callback returning the same bytes",
+        ),
+        _against_bare_responses(
+            settings,
+            fake,
+            [
+                ("POST", f"{api}/registries", {"serverAddress": "new.io"}),
+                ("GET", f"{api}/registries/1sp2", None),
+            ],
+            "create + get via requests + mock_rancher",
+            1.3,
+            "POST then GET of the new registry; baseline: callbacks with the same bytes",
+        ),
+    ]
+
+
+def bench_request_line(settings: Settings) -> list[Row]:
+    """A 64 KiB request line (refused with 414) against a short one, on the live server."""
+    import requests
+
+    from fakerancher import FakeRancher
+
+    with FakeRancher().serve() as server:
+        session = requests.Session()
+        short = f"{server.url}/v1/registries?name=x"
+        long = f"{server.url}/v1/registries?secretValue=" + "s" * (64 * 1024)
+
+        def hit(url: str, status: int) -> Callable[[], None]:
+            def go() -> None:
+                got = session.get(url).status_code
+                if got != status:
+                    raise AssertionError(f"{url[:60]}: {got}")
+
+            return go
+
+        hit(long, 414)()
+        ours, theirs = interleaved(hit(long, 414), hit(short, 200), settings.server_rounds)
+    value = median(ours) * MS
+    base = median(theirs) * MS
     return [
         Row(
-            "GET by id via requests + mock_rancher",
+            "64 KiB request line, live server",
             value,
             base,
             "ms",
-            "<= 1.3 x baseline",
-            value <= 1.3 * base,
-            note=f"{len(ours)} GETs each, one session, same URL, interleaved rounds; "
-            f"baseline: bare responses callback returning the same {len(body)} bytes",
+            "<= 20 x baseline",
+            value <= 20 * base,
+            note="GET with a 64 KiB query (414, logged masked); baseline: the same GET, short",
         )
     ]
 
@@ -553,6 +642,7 @@ BENCHES: dict[str, tuple[str, Callable[[Settings], list[Row]]]] = {
     "fixture": ("fixture set-up + tear-down (mock_rancher)", bench_fixture),
     "server": ("live server start + stop", bench_server),
     "get": ("GET by id via requests + mock_rancher", bench_get),
+    "request-line": ("64 KiB request line, live server", bench_request_line),
     "list": ("list (filter, sort, limit 100)", bench_list),
     "memory": ("memory per stored credential", bench_memory),
     "threads": ("threads x creates, live server", bench_concurrency),

@@ -359,7 +359,9 @@ class CattleApp:
         _require(call, "GET")
         return 200, schema_document(schema, call.urls)
 
-    def _collection(self, call: Call, rtype: ResourceType, now: float) -> tuple[int, Any]:
+    def _collection(
+        self, call: Call, rtype: ResourceType, now: float
+    ) -> tuple[int, Any] | Response:
         resources = self.fake.resources
         if rtype is SCHEMA:
             _require(call, "GET")
@@ -377,19 +379,33 @@ class CattleApp:
         _require(call, "GET")
         query = listing.parse_query(rtype, call.params)
         records = resources.listing(rtype, call.visible_project, query.include_removed)
-        return 200, self._collection_document(call, rtype, records, query)
+        return self._collection_answer(call, rtype, records, query)
 
-    def _collection_document(
+    def _collection_answer(
         self, call: Call, rtype: ResourceType, records: list[Record], query: listing.CollectionQuery
-    ) -> dict[str, Any]:
+    ) -> Response:
         page, has_more = listing.apply(records, query)
+        base_url = call.request.base_url
+        if query.include is None and not call.renderer.action_links:
+            # The JSON of each resource as a by-id GET shows it (cached), spliced in.
+            doc = listing.collection_document(rtype, base_url, call.params, query, [], has_more)
+            items = ",".join(self._rendered_text(call, record) for record in page)
+            return text_response(200, encode(doc).replace('"data":[]', f'"data":[{items}]', 1))
         data = [call.renderer.resource(r) for r in page]
         if query.include is not None:
-            for doc, record in zip(data, page, strict=True):
-                doc[query.include] = self._embedded(call, rtype, record, query.include)
-        return listing.collection_document(
-            rtype, call.request.base_url, call.params, query, data, has_more
-        )
+            for item, record in zip(data, page, strict=True):
+                item[query.include] = self._embedded(call, rtype, record, query.include)
+        doc = listing.collection_document(rtype, base_url, call.params, query, data, has_more)
+        return json_response(200, doc)
+
+    def _rendered_text(self, call: Call, record: Record) -> str:
+        """A resource's JSON as a GET shows it, from the cache while the record is unchanged."""
+        root = call.urls.root
+        text = self.rendered.get(record, root)
+        if text is None:
+            text = encode(call.renderer.resource(record))
+            self.rendered.put(record, root, text)
+        return text
 
     def _resource(
         self, call: Call, rtype: ResourceType, raw_id: str, now: float
@@ -419,12 +435,7 @@ class CattleApp:
         self.fake.store.read(record, now)
         if call.param("include") is not None or call.renderer.action_links:
             return 200, self._with_include(call, rtype, record)
-        root = call.urls.root
-        text = self.rendered.get(record, root)
-        if text is None:
-            text = encode(call.renderer.resource(record))
-            self.rendered.put(record, root, text)
-        return text_response(200, text)
+        return text_response(200, self._rendered_text(call, record))
 
     def _with_include(self, call: Call, rtype: ResourceType, record: Record) -> dict[str, Any]:
         """A resource read with `include=<link>`: the link's data embedded under its name."""
@@ -437,7 +448,9 @@ class CattleApp:
             doc[name] = self._embedded(call, rtype, record, name)
         return doc
 
-    def _link(self, call: Call, rtype: ResourceType, record: Record, link: str) -> tuple[int, Any]:
+    def _link(
+        self, call: Call, rtype: ResourceType, record: Record, link: str
+    ) -> tuple[int, Any] | Response:
         name = next((n for n in rtype.link_names if n.lower() == link.lower()), None)
         if name is None:
             raise not_found()
@@ -450,7 +463,7 @@ class CattleApp:
             records = self.fake.resources.children(
                 record, child_type.id, child[1], query.include_removed
             )
-            return 200, self._collection_document(call, child_type, records, query)
+            return self._collection_answer(call, child_type, records, query)
         embedded = self._embedded(call, rtype, record, name)
         if embedded is None:
             raise not_found()

@@ -81,8 +81,8 @@ class _Journal:
     """What one request may change, as it was before: `Store.rollback` puts it back."""
 
     sequences: dict[str, int]
-    random_state: Any
     seq: int
+    random_state: Any = None  # taken at the first draw: `getstate` is costly
     added: list[Record] = field(default_factory=list)
     # id(record) -> (record, its mutable fields as they were)
     touched: dict[int, tuple[Record, tuple[Any, ...]]] = field(default_factory=dict)
@@ -103,7 +103,7 @@ def _saved(record: Record) -> tuple[Any, ...]:
 class Store:
     def __init__(self, transitions: Transitions | None = None, seed: int | None = None) -> None:
         self.transitions = transitions if transitions is not None else Transitions()
-        self.random = random.Random(seed)
+        self._random = random.Random(seed)
         self._error_random = random.Random(None if seed is None else ~seed)
         self._by_id: dict[str, dict[int, Record]] = {t: {} for t in FIRST_IDS}
         self._by_owner: dict[tuple[str, int], dict[int, Record]] = {}
@@ -120,7 +120,7 @@ class Store:
         if self._journal is not None:
             yield
             return
-        self._journal = _Journal(dict(self._sequences), self.random.getstate(), self._seq)
+        self._journal = _Journal(dict(self._sequences), self._seq)
         try:
             yield
         except BaseException:
@@ -147,7 +147,8 @@ class Store:
                 record.pending,
             ) = saved
         self._sequences = journal.sequences
-        self.random.setstate(journal.random_state)
+        if journal.random_state is not None:
+            self._random.setstate(journal.random_state)
         # Heap entries pushed since `begin` carry sequence numbers no restored record holds,
         # so `settle` skips them; keep numbering past them all the same.
 
@@ -162,6 +163,15 @@ class Store:
         record.values = {**record.values, **values}
 
     # -- identity -------------------------------------------------------------------------
+    @property
+    def random(self) -> random.Random:
+        """The seeded source of ids, uuids, tokens and keys (journaled: a rolled-back request
+        leaves the next draws as they would have been)."""
+        journal = self._journal
+        if journal is not None and journal.random_state is None:
+            journal.random_state = self._random.getstate()
+        return self._random
+
     def new_uuid(self) -> str:
         return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
 
