@@ -16,8 +16,11 @@ $(VENV)/.serve-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# The package plus pyproject's `dev` dependency group; `--group` needs pip >= 25.1, which a
+# .venv made before this rule may lack.
 $(VENV)/.test-installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet 'pip>=25.1'
+	$(PY) -m pip install --quiet -e . --group dev
 	touch $@ $(VENV)/.serve-installed
 
 serve: $(VENV)/.serve-installed
@@ -28,8 +31,9 @@ lint: $(VENV)/.test-installed
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# loadgroup: tests marked with one xdist_group share a worker (the install tests, one build).
 test: lint
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 # A report against the design's quality bar; BENCH_ARGS=--quick for a smoke run, --check to
 # exit 1 when a budget is exceeded.
