@@ -16,8 +16,11 @@ $(VENV)/.serve-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# The package plus pyproject's `dev` dependency group; `--group` needs pip >= 25.1, which a
+# .venv made before this rule may lack.
 $(VENV)/.test-installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet 'pip>=25.1'
+	$(PY) -m pip install --quiet -e . --group dev
 	touch $@ $(VENV)/.serve-installed
 
 serve: $(VENV)/.serve-installed
@@ -34,8 +37,9 @@ tools:
 		command -v $$tool > /dev/null || { echo "make test needs $$tool on PATH (e.g. apt-get install $$tool)"; exit 1; }; \
 	done
 
+# loadgroup: tests marked with one xdist_group share a worker (the install tests, one build).
 test: lint tools
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 # A report against the design's quality bar; BENCH_ARGS=--quick for a smoke run, --check to
 # exit 1 when a budget is exceeded.

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from fakerancher.mock import mock_rancher
 
 __all__ = ["ApiError", "FakeRancher", "mock_rancher"]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place; pyproject.toml reads it from here
 
 _HOMES = {
     "ApiError": "fakerancher.errors",

@@ -1,27 +1,37 @@
-"""A project that only runs `pip install fakerancher` gets working fixtures.
+"""What a downstream repo gets from installing fakerancher, as it would get it.
 
-A fresh virtualenv (nothing from ours), `pip install <this repo> pytest` into it, and a test
-module with no conftest that uses `fake_rancher` and `fake_rancher_server`: the pytest11 entry
-point, the package data and the runtime dependencies must all be right for it to pass.
+`python -m build` makes the sdist and, from it, the wheel (so the sdist must be complete);
+`twine check --strict` passes both; the wheel goes into a fresh virtualenv (nothing from ours)
+with `pytest`, and then: the version, the metadata and the entry points are right, the
+`fakerancher` command runs, and a test module with no conftest gets the `fake_rancher` and
+`fake_rancher_server` fixtures. One build and one virtualenv serve every test here: the
+module is one xdist group (`make test` passes `--dist loadgroup`), so they are made once.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import venv
-from pathlib import Path
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from fakerancher import __version__
 
+pytestmark = pytest.mark.xdist_group("downstream-install")
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = "Scripts" if sys.platform == "win32" else "bin"
 
-# Not part of a source distribution: copying them would only slow the build down.
+# Not source: copying them would only slow the build down (a stand-in .venv is planted instead).
 NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "*.egg-info", "build", "dist", "__pycache__", ".*_cache"
 )
@@ -51,6 +61,28 @@ def test_server(fake_rancher_server):
     assert {"registry", "registryCredential", "registrationToken"} <= ids
 """
 
+# Run by the fresh virtualenv's python: what `importlib.metadata` says about the install.
+PROBE = """\
+import importlib.metadata as md
+import json
+from pathlib import Path
+
+import fakerancher
+
+dist = md.distribution("fakerancher")
+print(json.dumps({
+    "__version__": fakerancher.__version__,
+    "version": dist.version,
+    "location": fakerancher.__file__,
+    "py.typed": (Path(fakerancher.__file__).parent / "py.typed").is_file(),
+    "requires": dist.requires or [],
+    "extras": dist.metadata.get_all("Provides-Extra") or [],
+    "license": dist.metadata["License-Expression"],
+    "license files": [str(f) for f in dist.files or [] if f.name == "LICENSE"],
+    "entry points": sorted(f"{ep.group}: {ep.name} = {ep.value}" for ep in dist.entry_points),
+}))
+"""
+
 
 def run(command: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
     env = {
@@ -69,33 +101,127 @@ def run(command: list[str], cwd: Path, timeout: float) -> subprocess.CompletedPr
     )
 
 
-@pytest.fixture(scope="session")
-def downstream_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtualenv with `pip install fakerancher pytest` and nothing else; one per session."""
-    base = tmp_path_factory.mktemp("downstream")
-    # pip builds a local directory in place, leaving build/ behind: build a copy instead, so
-    # the checkout stays untouched and no stale build/lib of an earlier run can leak in.
+@dataclass(frozen=True)
+class Dists:
+    sdist: Path
+    wheel: Path
+
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+    """`python -m build` of a copy of this checkout: an sdist, and a wheel built from it."""
+    base = tmp_path_factory.mktemp("build")
+    # Building writes fakerancher.egg-info/ into the source: build a copy, so the checkout
+    # stays untouched. The copy gets what a developer's checkout has and a release must not.
     source = base / "fakerancher-src"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    (source / ".venv").mkdir()
+    (source / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    (source / "fakerancher" / "__pycache__").mkdir()
+    (source / "fakerancher" / "__pycache__" / "fake.cpython-311.pyc").write_bytes(b"\0")
+    out = base / "dist"
+    built = run([sys.executable, "-m", "build", "--outdir", str(out), str(source)], base, 600)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return Dists(
+        sdist=out / f"fakerancher-{__version__}.tar.gz",
+        wheel=out / f"fakerancher-{__version__}-py3-none-any.whl",
+    )
+
+
+@pytest.fixture(scope="module")
+def downstream_venv(dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtualenv with `pip install <the wheel> pytest` and nothing else."""
+    base = tmp_path_factory.mktemp("downstream")
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-    python = env_dir / BIN / "python"
-    install = run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            str(source),
-            "pytest",
-        ],
-        cwd=base,
-        timeout=600,
-    )
+    python = str(env_dir / BIN / "python")
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    install = run([*pip, str(dists.wheel), "pytest"], base, 600)
     assert install.returncode == 0, install.stdout + install.stderr
     return env_dir
+
+
+def test_build_makes_an_sdist_and_a_wheel_that_twine_check_passes(dists: Dists) -> None:
+    assert {path.name for path in dists.wheel.parent.iterdir()} == {
+        dists.sdist.name,
+        dists.wheel.name,
+    }
+    check = run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(dists.sdist), str(dists.wheel)],
+        dists.wheel.parent,
+        120,
+    )
+    output = check.stdout + check.stderr
+    assert check.returncode == 0, output
+    assert output.count("PASSED") == 2, output
+
+
+def test_sdist_is_the_source_release(dists: Dists) -> None:
+    with tarfile.open(dists.sdist) as sdist:
+        names = {PurePosixPath(name) for name in sdist.getnames()}
+    top = PurePosixPath(f"fakerancher-{__version__}")
+    assert {path.parts[0] for path in names} == {top.name}
+    files = {path.relative_to(top).as_posix() for path in names if path != top}
+    assert {
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        "pyproject.toml",
+        "PKG-INFO",
+        "fakerancher/__init__.py",
+        "fakerancher/py.typed",
+        # What the README links to, and the suite that checks it.
+        "docs/fidelity.md",
+        "examples/notebook.ipynb",
+        "tests/test_downstream_install.py",
+    } <= files
+    leaked = [
+        name
+        for name in files
+        if {".venv", ".git", "__pycache__"} & set(name.split("/")) or name.endswith(".pyc")
+    ]
+    assert leaked == []
+
+
+def test_wheel_holds_the_package_and_its_license_only(dists: Dists) -> None:
+    with zipfile.ZipFile(dists.wheel) as wheel:
+        names = set(wheel.namelist())
+    info = f"fakerancher-{__version__}.dist-info"
+    assert {"fakerancher/__init__.py", "fakerancher/py.typed", f"{info}/licenses/LICENSE"} <= names
+    assert {name.split("/")[0] for name in names} == {"fakerancher", info}
+    assert not [name for name in names if name.endswith(".pyc")]
+
+
+def test_installed_wheel_has_one_version_runtime_deps_and_entry_points(
+    downstream_venv: Path, tmp_path: Path
+) -> None:
+    probe = run([str(downstream_venv / BIN / "python"), "-c", PROBE], tmp_path, 60)
+    assert probe.returncode == 0, probe.stderr
+    installed = json.loads(probe.stdout)
+    assert installed["__version__"] == installed["version"] == __version__
+    assert "site-packages" in installed["location"] and installed["py.typed"]
+    # Only what the fake needs at run time: no extras, none of the developer tools.
+    requires = {re.split(r"[^A-Za-z0-9._-]", req, maxsplit=1)[0] for req in installed["requires"]}
+    assert requires == {"werkzeug", "responses", "requests"}
+    assert installed["extras"] == []
+    assert installed["license"] == "Apache-2.0" and installed["license files"]
+    assert installed["entry points"] == [
+        "console_scripts: fakerancher = fakerancher.cli:main",
+        "pytest11: fakerancher = fakerancher.plugin",
+    ]
+
+
+def test_installed_fakerancher_command_runs(downstream_venv: Path, tmp_path: Path) -> None:
+    command = str(downstream_venv / BIN / "fakerancher")
+    usage = run([command, "--help"], tmp_path, 60)
+    assert usage.returncode == 0, usage.stderr
+    assert usage.stdout.startswith("usage: fakerancher") and "serve" in usage.stdout
+    serve = run([command, "serve", "--help"], tmp_path, 60)
+    assert serve.returncode == 0 and "--transition-delay" in serve.stdout, serve.stderr
+    if "--version" in usage.stdout:
+        version = run([command, "--version"], tmp_path, 60)
+        assert version.returncode == 0, version.stderr
+        assert __version__ in version.stdout, version.stdout
 
 
 def test_pip_installed_plugin_works_without_conftest(downstream_venv: Path, tmp_path: Path) -> None:
@@ -110,7 +236,3 @@ def test_pip_installed_plugin_works_without_conftest(downstream_venv: Path, tmp_
     assert result.returncode == 0, output
     assert "2 passed" in output, output
     assert f"fakerancher-{__version__}" in output, output  # "plugins: ..." names the entry point
-
-    # The console script is installed too.
-    cli = run([str(downstream_venv / BIN / "fakerancher"), "serve", "--help"], project, 60)
-    assert cli.returncode == 0 and "--transition-delay" in cli.stdout, cli.stderr
