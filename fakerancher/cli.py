@@ -150,7 +150,7 @@ def serve(args: argparse.Namespace) -> int:
             problem = error.message if isinstance(error, ApiError) else error
             print(f"fakerancher: cannot load {state}: {problem}", file=sys.stderr)
             return 2
-    known = {key.public_value for key in fake.api_keys.listed()}  # e.g. from --state
+    known = {key["publicValue"] for key in fake.api_keys}  # e.g. from --state
     for access, secret in args.api_key:
         if access not in known:
             fake.add_api_key(public_value=access, secret_value=secret)

@@ -44,7 +44,8 @@ ROUTES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "/auth": (
         ("GET", "POST", "DELETE"),
-        'API keys, access control; POST {"apiKey": {"project": "1a5"}} | {"accessControl": true}',
+        'API keys, access control; POST {"apiKey": {"project": "1a5"}} | {"apiKey": {"account": '
+        '"1a1"}} | {"accessControl": true}',
     ),
     "/calls": (("GET", "DELETE"), "the call log, secrets masked; ?method= and ?path= filter it"),
     "/secrets/<id>": (
@@ -186,10 +187,11 @@ class ControlRoutes:
     def _auth(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
         fake = self.fake
         if method == "DELETE":
-            fake.api_keys.clear()
-            return 200, fake.api_keys.document()
+            fake.drop_api_keys()
+            fake.access_control = False
+            return 200, self._auth_document()
         if method == "GET":
-            return 200, fake.api_keys.document()
+            return 200, self._auth_document()
         _only(body, "apiKey", "accessControl")
         if not body:
             raise invalid_option("send apiKey and/or accessControl")
@@ -201,19 +203,27 @@ class ControlRoutes:
         if spec is not None:
             if not isinstance(spec, dict):
                 raise invalid_option('apiKey is an object, e.g. {"project": "1a5"}')
-            _only(spec, "project", "publicValue", "secretValue")
-            require_strings(spec, ("project", "publicValue", "secretValue"), prefix="apiKey.")
-            created = fake.add_api_key(
-                spec.get("project") or "1a5",
-                public_value=spec.get("publicValue"),
-                secret_value=spec.get("secretValue"),
-            )
+            keys = ("project", "account", "publicValue", "secretValue")
+            _only(spec, *keys)
+            require_strings(spec, keys, prefix="apiKey.")
+            try:
+                created = fake.add_api_key(
+                    spec.get("project"),
+                    account=spec.get("account"),
+                    public_value=spec.get("publicValue"),
+                    secret_value=spec.get("secretValue"),
+                )
+            except ValueError as error:
+                raise invalid_option(str(error)) from None
         if isinstance(enabled, bool):
             fake.access_control = enabled
-        answer = fake.api_keys.document()
+        answer = self._auth_document()
         if created is not None:
             answer["created"] = created  # the one answer that shows the secret key
         return 200, answer
+
+    def _auth_document(self) -> dict[str, Any]:
+        return {"accessControl": self.fake.access_control, "apiKeys": self.fake.api_keys}
 
     def _secrets(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
         if not self.fake.reveal_secrets:

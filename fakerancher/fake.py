@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
-from fakerancher.auth import ApiKeys
+from fakerancher import auth
 from fakerancher.calls import DEFAULT_LIMIT, Call, CallLog
 from fakerancher.clock import Clock
 from fakerancher.errors import ApiError
 from fakerancher.faults import Faults
 from fakerancher.render import Renderer
 from fakerancher.resources import Resources
-from fakerancher.schemas import ResourceType, lookup
+from fakerancher.schemas import ResourceType
 from fakerancher.store import DEFAULT_PROJECT_ID, Record, Store
 from fakerancher.transitions import Transitions
 from fakerancher.urls import Urls
@@ -65,8 +65,8 @@ class FakeRancher:
         self.transitions = Transitions(transition_delay)
         self.transitions._advance = self._advance
         self.calls = CallLog(call_log_limit)
-        self.api_keys = ApiKeys()
-        self.api_keys.access_control = access_control
+        # When on, every API request needs a valid API key (HTTP Basic); see `auth.py`.
+        self.access_control = bool(access_control)
         self.faults = Faults(random.Random(seed))
         self.store = Store(self.transitions, seed)
         self.resources = Resources(self.store)
@@ -76,9 +76,9 @@ class FakeRancher:
         self._configured_url = self.url
 
     def _add_default_project(self) -> None:
-        # Under a seed the whole initial state repeats, the Default project's date included.
+        # Under a seed the whole initial state repeats, the seeded rows' dates included.
         created = SEEDED_PROJECT_CREATED if self.seed is not None else self.clock.now()
-        self.resources.add_project("Default", created, project_id=DEFAULT_PROJECT_ID)
+        self.resources.seed(created, DEFAULT_PROJECT_ID, created)
 
     # -- control --------------------------------------------------------------------------
     def reset(self, seed: int | None = _UNSET) -> None:
@@ -93,7 +93,7 @@ class FakeRancher:
             self.faults.clear()
             self.faults.random = random.Random(self.seed)
             self.calls.clear()
-            self.api_keys.clear()
+            self.access_control = False
             with self._errors_lock:
                 self.errors.clear()
             self._use_store(Store(self.transitions, self.seed))
@@ -152,7 +152,7 @@ class FakeRancher:
         from fakerancher.snapshot import export_state
 
         with self.operation():
-            return export_state(self.store, self.clock.export(), self.api_keys)
+            return export_state(self.store, self.clock.export(), self.access_control)
 
     def import_state(self, doc: Any) -> None:
         """Restore an `export_state()` document; an unfit one raises `ApiError` (400), naming
@@ -161,13 +161,13 @@ class FakeRancher:
 
         with self.lock:
             store, clock = build_store(doc, self.seed)
-            keys, access_control = parse_auth(doc, store)
-            self.api_keys.restore(keys, access_control)
+            access_control = parse_auth(doc, store)
             transitions = store.transitions
             store.transitions = self.transitions
             self.transitions.replace_with(transitions)
             self._use_store(store)
             self.clock.restore(clock)
+            self.access_control = access_control
 
     def save_state(self, path: str | PathLike[str]) -> None:
         with open(path, "w", encoding="utf-8") as file:
@@ -183,32 +183,48 @@ class FakeRancher:
         self.import_state(doc)
 
     # -- API keys -------------------------------------------------------------------------
-    @property
-    def access_control(self) -> bool:
-        """When on, every API request needs an environment API key (HTTP Basic)."""
-        return self.api_keys.access_control
-
-    @access_control.setter
-    def access_control(self, enabled: bool) -> None:
-        self.api_keys.access_control = bool(enabled)
-
     def add_api_key(
         self,
-        project: str = "1a5",
+        project: str | None = None,
         *,
+        account: str | None = None,
         public_value: str | None = None,
         secret_value: str | None = None,
     ) -> dict[str, Any]:
-        """An environment API key of `project`: `{"publicValue", "secretValue", ...}`.
+        """An active API key, as `POST /v1/apikeys` would make it: of an account (an account
+        key: `account="1a1"` for the admin) or of a project (an environment key; the Default
+        `1a5` when neither is named). Returned as its create answer, the only one that shows
+        `secretValue`; the fake keeps a digest."""
+        if project is not None and account is not None:
+            raise ValueError("an API key belongs to a project or to an account, not both")
+        owner = account if account is not None else project or "1a5"
+        body: dict[str, Any] = {"accountId": owner}
+        if public_value is not None:  # else both are generated
+            body |= {"publicValue": public_value, "secretValue": secret_value}
+        return self.create("apiKey", **body)
 
-        The secret is in this answer only; the fake keeps its digest."""
+    def drop_api_keys(self) -> None:
+        """Every API key removed and purged at once: none authenticates any more."""
+        with self.operation() as now:
+            for key in list(self.store.owned_all("apiKey")):
+                if key.removed is None:
+                    self.store.purge_now(key, now)
+
+    @property
+    def api_keys(self) -> builtins.list[dict[str, Any]]:
+        """The live API keys: id, publicValue, accountId (never a secret)."""
         with self.lock:
-            project_id = self._project(project)
-            key_id = f"1c{self.store.next_id('credential')}"
-            key, secret = self.api_keys.add(
-                key_id, project_id, self.store.random, public_value, secret_value
-            )
-        return {**key.document(), "secretValue": secret}
+            keys = sorted(self.store.owned_all("apiKey"), key=lambda r: r.id)
+            return [
+                {
+                    "id": key.api_id,
+                    "publicValue": key.values.get("publicValue"),
+                    "accountId": f"1a{key.account_id}",
+                    "state": key.state,
+                }
+                for key in keys
+                if key.removed is None
+            ]
 
     def _advance(self, resource_id: str | None) -> int:
         with self.operation() as now:
@@ -232,48 +248,62 @@ class FakeRancher:
         self.calls.assert_not_called(method, path)
 
     # -- resources from Python ------------------------------------------------------------
+    def _caller(self, project: str | None = None) -> auth.Caller:
+        """The Python API's caller: Cattle's admin fallback, inside `project` when named."""
+        requested = None if project is None else self.resources.project(project)
+        return auth.resolve(self.store, None, requested, named=project is not None)
+
     def create(
-        self, type: str, *, project: str = "1a5", wait: bool = True, **fields: Any
+        self, type: str, *, project: str | None = None, wait: bool = True, **fields: Any
     ) -> dict[str, Any]:
-        """Create a resource as `POST /v1/<type>` would, validated the same way.
+        """Create a resource as `POST /v1/<type>` would, validated the same way (in the
+        Default project `1a5` unless `project` names another).
 
         With `wait` (the default) it is returned at rest (`active`), whatever the transition
         policies say; `wait=False` leaves it as the API would (`registering`).
         """
-        rtype = self._type(type)
         with self.operation() as now:
-            record = self.resources.create(rtype, self._project(project), fields, now)
+            caller = self._caller(project)
+            rtype = self._type(type, caller)
+            record = self.resources.create(rtype, caller, fields, now)
             if wait:
                 self.store.finish(record, now)
-            return self._renderer(now).resource(record)
+            # As a GET shows it, but for what only the create answer shows (a key's secret).
+            doc = self._renderer(now, caller).resource(record)
+            doc.update(record.once or {})
+            record.once = None
+            return doc
 
     def action(self, type: str, id: str, name: str, *, wait: bool = True) -> dict[str, Any]:
         """Run an action (`deactivate`, `remove`, `purge`...) as `POST ?action=` would."""
-        rtype = self._type(type)
         with self.operation() as now:
-            record = self.resources.get(rtype, None, id)
-            self.resources.action(rtype, record, name, now)
+            caller = self._caller()
+            rtype = self._type(type, caller)
+            record = self.resources.get(rtype, caller, id)
+            self.resources.action(rtype, caller, record, name, {}, now)
             if wait:
                 self.store.finish(record, now)
-            return self._renderer(now).resource(record)
+            return self._renderer(now, caller).resource(record)
 
     def get(self, type: str, id: str) -> dict[str, Any] | None:
         """The resource as `GET /v1/<type>/<id>` shows it, or None."""
-        rtype = self._type(type)
         with self.operation() as now:
+            caller = self._caller()
+            rtype = self._type(type, caller)
             try:
-                record = self.resources.get(rtype, None, id)
+                record = self.resources.get(rtype, caller, id)
             except ApiError:
                 return None
-            return self._renderer(now).resource(record)
+            return self._renderer(now, caller).resource(record)
 
     def list(
         self, type: str | None = None, *, state: str | None = None, project: str | None = None
     ) -> builtins.list[dict[str, Any]]:
         """Resources by type (any type when None) and state, removed ones included."""
-        rtype = None if type is None else self._type(type)
         with self.operation() as now:
-            renderer = self._renderer(now)
+            caller = self._caller()
+            rtype = None if type is None else self._type(type, caller)
+            renderer = self._renderer(now, caller)
             return [renderer.resource(r) for r in self._records(rtype, state, project)]
 
     def _records(
@@ -289,9 +319,9 @@ class FakeRancher:
             and (account is None or r.account_id == account)
         ]
 
-    def _type(self, name: str) -> ResourceType:
-        rtype = lookup(name)
-        if rtype is None or rtype.id == "schema":
+    def _type(self, name: str, caller: auth.Caller) -> ResourceType:
+        rtype = caller.schemas.lookup(name)
+        if rtype is None or rtype.ownership == "none":
             raise ValueError(f"unknown resource type {name!r}")
         return rtype
 
@@ -301,8 +331,21 @@ class FakeRancher:
             raise ApiError(403)
         return project.id
 
-    def _renderer(self, now: float) -> Renderer:
-        return Renderer(Urls(self.url), now, "GET")
+    def _renderer(self, now: float, caller: auth.Caller, method: str = "GET") -> Renderer:
+        store = self.store
+
+        def name_of(account_id: Any) -> str | None:
+            account = store.account(account_id)
+            return None if account is None else account.values.get("name")
+
+        return Renderer(
+            Urls(self.url),
+            now,
+            method,
+            caller.schemas,
+            lambda rtype, record: self.resources.actions(rtype, caller, record),
+            name_of,
+        )
 
     # -- serving --------------------------------------------------------------------------
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> LiveServer:
@@ -363,5 +406,8 @@ class FakeRancher:
         )
 
 
-def _display_order(record: Record) -> tuple[bool, str, int]:
-    return (record.type != "project", record.type, record.id)
+_TABLE_ORDER = {"account": 0}  # accounts and projects first
+
+
+def _display_order(record: Record) -> tuple[int, str, int]:
+    return (_TABLE_ORDER.get(record.table, 1), record.type, record.id)

@@ -1,19 +1,21 @@
-"""Records to Cattle JSON documents: every field, TS twins, links, actions, secrets blanked."""
+"""Records to Cattle JSON documents, as one caller's schemas show them: every field of the
+role's view, TS twins, links, the actions the caller may take, secrets blanked."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
-from fakerancher import tokens
-from fakerancher.lifecycle import DEFAULT_TRANSITIONING_MESSAGE, available_actions, is_transitioning
-from fakerancher.schemas import PROJECT, RESOURCE_TYPES, ResourceType, lookup
+from fakerancher.behaviours import BEHAVIOURS
+from fakerancher.lifecycle import DEFAULT_TRANSITIONING_MESSAGE, is_transitioning
+from fakerancher.roles import SchemaSet
+from fakerancher.schemas import ID_PREFIX, ResourceType, lookup
 from fakerancher.store import Record
 from fakerancher.urls import Urls
 
-_PRIORITY_KEYS = ("id", "type", "links", "actions", "baseType", "name", "state")
-# registrationToken output fields exist only once the create process generated its keys.
-_KEYLESS_STATES = frozenset({"requested", "registering"})
+ActionsOf = Callable[[ResourceType, Record], list[str]]
+NameOf = Callable[[Any], str | None]
 
 
 def format_date(epoch_seconds: float) -> str:
@@ -24,46 +26,56 @@ def format_id(rtype: ResourceType, record_id: int) -> str:
     return f"{rtype.id_prefix}{record_id}"
 
 
-def format_project_id(account_id: int) -> str:
-    return f"{PROJECT.id_prefix}{account_id}"
-
-
-def schema_of(record: Record) -> ResourceType:
-    rtype = lookup(record.type)
-    assert rtype is not None
-    return rtype
+def format_account_id(account_id: int) -> str:
+    return f"{ID_PREFIX['account']}{account_id}"
 
 
 class Renderer:
-    """Renders records for one request: its URLs, its clock reading and its method."""
+    """Renders records for one request: its URLs, clock reading, method and caller."""
 
-    def __init__(self, urls: Urls, now: float, method: str, *, action_links: bool = False) -> None:
+    def __init__(
+        self,
+        urls: Urls,
+        now: float,
+        method: str,
+        schemas: SchemaSet,
+        actions_of: ActionsOf,
+        name_of: NameOf,
+        *,
+        action_links: bool = False,
+    ) -> None:
         self.urls = urls
         self.now = now
+        self.schemas = schemas
+        self.actions_of = actions_of
+        self.name_of = name_of
         # Cattle's ActionLinksMapper: the same map, named `actionLinks`.
         self.action_links = action_links
         # readOnCreateOnly fields are shown only in answers to a POST (create or action).
         self.show_create_only = method == "POST"
 
+    def view(self, record: Record) -> ResourceType:
+        """The record's type as the caller's role shows it (declared, when the role lacks it:
+        a link may lead to a row of a type the role does not list)."""
+        rtype = self.schemas.lookup(record.type) or lookup(record.type)
+        assert rtype is not None
+        return rtype
+
     def resource(self, record: Record) -> dict[str, Any]:
-        rtype = schema_of(record)
+        rtype = self.view(record)
         rid = format_id(rtype, record.id)
         values = self._field_values(rtype, record)
-        extra_links = self._extra_links(record, values)
         doc: dict[str, Any] = {
             "id": rid,
             "type": rtype.id,
-            "links": self._links(rtype, rid, values, extra_links),
+            "links": self._links(rtype, record, rid, values),
             "actionLinks" if self.action_links else "actions": {
-                name: self.urls.action(rtype, rid, name)
-                for name in available_actions(rtype.actions, record.state)
+                name: self.urls.action(rtype, rid, name) for name in self.actions_of(rtype, record)
             },
             "baseType": rtype.base_type,
             "name": values.pop("name", None),
             "state": values.pop("state"),
         }
-        if record.type == "registrationToken" and values.get("token") is not None:
-            values["windowsCommand"] = tokens.WINDOWS_COMMAND
         for key in sorted(values):
             doc[key] = values[key]
         return doc
@@ -76,61 +88,54 @@ class Renderer:
             message = record.transitioning_message or DEFAULT_TRANSITIONING_MESSAGE
         else:
             transitioning, message = "no", None
+        behaviour = BEHAVIOURS[rtype.hook]
         computed: dict[str, Any] = {
             "id": format_id(rtype, record.id),
-            "kind": rtype.id,
+            "kind": behaviour.kind(record),
             "uuid": record.uuid,
-            "accountId": format_project_id(record.account_id),
+            "accountId": format_account_id(record.account_id),
             "created": record.created,
             "removed": record.removed,
+            "removeTime": record.removed,
+            "data": {},
             "state": record.state,
             "transitioning": transitioning,
             "transitioningMessage": message,
             "transitioningProgress": None,
         }
-        if record.type == "registrationToken":
-            computed.update(self._token_fields(record))
+        computed.update(behaviour.computed(record, self.urls, self._member_name(record)))
+        shown_once = record.once if self.show_create_only and record.once else {}
         values: dict[str, Any] = {}
         for field in rtype.fields:
             name = field.name
-            value = computed[name] if name in computed else record.values.get(name)
+            if name in shown_once:
+                value = shown_once[name]
+            elif name in computed:
+                value = computed[name]
+            else:
+                value = record.values.get(name)
             if field.read_on_create_only and not self.show_create_only:
                 value = None
             elif field.is_date:
                 if value is not None:
                     values[f"{name}TS"] = int(value) * 1000
                     value = format_date(value)
-            elif name == "registryId" and value is not None:
-                value = f"1sp{value}"
+            elif field.is_reference and isinstance(value, int):
+                target = lookup(field.reference_type)
+                assert target is not None
+                value = f"{target.id_prefix}{value}"
             values[name] = value
+        for name in behaviour.extra_output:
+            if computed.get(name) is not None:
+                values[name] = computed[name]
         return values
 
-    def _token_fields(self, record: Record) -> dict[str, Any]:
-        if record.state in _KEYLESS_STATES:
-            return dict.fromkeys(("token", "registrationUrl", "command", "image"))
-        token = record.values["token"]
-        url = self.urls.script(token)
-        return {
-            "token": token,
-            "registrationUrl": url,
-            "command": tokens.register_command(url),
-            "image": tokens.AGENT_IMAGE,
-        }
-
-    def _extra_links(self, record: Record, values: dict[str, Any]) -> dict[str, str]:
-        if record.type == "registrationToken" and values.get("registrationUrl"):
-            return {"registrationUrl": values["registrationUrl"]}
-        if record.type == "project":
-            scoped = Urls(self.urls.host_url, f"/projects/{format_project_id(record.id)}")
-            links = {"schemas": scoped.schemas}
-            for rtype in RESOURCE_TYPES:
-                if rtype is not PROJECT:
-                    links[rtype.plural] = scoped.collection(rtype)
-            return links
-        return {}
+    def _member_name(self, record: Record) -> str | None:
+        external = record.values.get("externalId")
+        return self.name_of(external) if isinstance(external, int) else None
 
     def _links(
-        self, rtype: ResourceType, rid: str, values: dict[str, Any], extra: dict[str, str]
+        self, rtype: ResourceType, record: Record, rid: str, values: dict[str, Any]
     ) -> dict[str, str]:
         links = {"self": self.urls.resource(rtype, rid)}
         names: dict[str, str] = {}
@@ -139,7 +144,13 @@ class Renderer:
             if followed is not None and values.get(followed) is None:
                 continue
             names[name] = self.urls.link(rtype, rid, name)
-        names.update(extra)
+        names.update(BEHAVIOURS[rtype.hook].links(record, values))
+        if rtype.collection_links:
+            scoped = self.urls.scoped_to(format_account_id(record.id))
+            names["schemas"] = scoped.schemas
+            for listed in self.schemas:
+                if "GET" in listed.collection_methods and listed.ownership != "none":
+                    names.setdefault(listed.plural, scoped.collection(listed))
         for name in sorted(names):
             links[name] = names[name]
         return links

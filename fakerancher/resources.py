@@ -1,32 +1,63 @@
 """Resource operations, HTTP-free: get, list, create, update, actions, delete, links.
 
-This is Cattle's resource-manager layer. Callers hold the fake's lock and have settled the
-store; every operation validates fully before it changes anything, so a rejected request
-leaves the store exactly as it was.
+This is Cattle's resource-manager layer, for one caller (`auth.Caller`): what it may see
+follows each type's declared `ownership`, what it may do its role's schema. Callers hold the
+fake's lock and run inside a store transaction; every operation validates before it changes
+anything, so a rejected request leaves the store as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from fakerancher import tokens
+from fakerancher.auth import Caller, member_role
+from fakerancher.behaviours import BEHAVIOURS, Behaviour, parse_members
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
 from fakerancher.lifecycle import PROCESSES, available_actions
 from fakerancher.schemas import Field, ResourceType
-from fakerancher.store import TABLE_OF, Record, Store
+from fakerancher.store import ADMIN_ACCOUNT_ID, TABLE_OF, Record, Store
 from fakerancher.validation import parse_id, validate_create, validate_update
+
+# Seeded as on a fresh Cattle (`core-003.sql`): id, kind, name, uuid, state. Cattle's internal
+# `system`, `superadmin` and `token` accounts (1a2-1a4) are not modelled; their ids stay unused.
+SEEDED_ACCOUNTS = ((ADMIN_ACCOUNT_ID, "admin", "admin", "admin", "active"),)
+OWNER_ONLY = "You must be a project owner to update the name or description."
+
+
+def behaviour(rtype: ResourceType) -> Behaviour:
+    return BEHAVIOURS[rtype.hook]
 
 
 class Resources:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    # -- projects -------------------------------------------------------------------------
+    # -- seeding --------------------------------------------------------------------------
+    def seed(self, now: float, default_project_id: int, project_created: float) -> None:
+        """The accounts of a fresh Cattle and its Default project, owned by the admin."""
+        store = self.store
+        for account_id, kind, name, uuid, state in SEEDED_ACCOUNTS:
+            store.add(
+                Record(
+                    type="account",
+                    id=account_id,
+                    account_id=account_id,
+                    uuid=uuid,
+                    created=int(now),
+                    state=state,
+                    values={"name": name, "description": None, "kind": kind},
+                )
+            )
+        project = self.add_project("Default", project_created, project_id=default_project_id)
+        project.uuid = "adminProject"
+        self.add_member(project, ADMIN_ACCOUNT_ID, "owner", now)
+
     def add_project(self, name: str, now: float, project_id: int | None = None) -> Record:
         store = self.store
-        # `Store.add` moves the sequence past explicit ids (the Default `1a5`).
         record_id = store.next_id("account") if project_id is None else project_id
+        values: dict[str, Any] = {"name": name, "description": None}
+        BEHAVIOURS["project"].prepare(values, store.random, now)
         record = Record(
             type="project",
             id=record_id,
@@ -34,7 +65,28 @@ class Resources:
             uuid=store.new_uuid(),
             created=int(now),
             state="active",
-            values={"name": name, "description": None},
+            values=values,
+        )
+        store.add(record)
+        return record
+
+    def add_member(
+        self, project: Record, external_id: Any, role: str, now: float, id_type: str = "rancher_id"
+    ) -> Record:
+        store = self.store
+        record = Record(
+            type="projectMember",
+            id=store.next_id("projectMember"),
+            account_id=project.id,
+            uuid=store.new_uuid(),
+            created=int(now),
+            state="active",
+            values={
+                "externalId": external_id,
+                "externalIdType": id_type,
+                "role": role,
+                "projectId": project.id,
+            },
         )
         store.add(record)
         return record
@@ -44,38 +96,56 @@ class Resources:
         return None if parsed is None else self.store.get("project", parsed)
 
     def projects(self) -> list[Record]:
-        return sorted(
-            (r for r in self.store.all_records() if r.type == "project"), key=lambda r: r.id
-        )
+        return sorted(self.store.owned_all("project"), key=lambda r: r.id)
+
+    # -- who sees what --------------------------------------------------------------------
+    def visible(self, rtype: ResourceType, caller: Caller, record: Record) -> bool:
+        ownership = rtype.ownership
+        if ownership == "none" or caller.reads_all:
+            return True
+        if ownership == "self":
+            return record.id == caller.account_id
+        if ownership == "membership":
+            if caller.scoped:
+                return record.id == caller.account_id
+            role = member_role(self.store, record, caller.user.id)
+            return role is not None and (role == "owner" or record.state == "active")
+        return record.account_id == caller.account_id
+
+    def is_owner(self, caller: Caller, project: Record) -> bool:
+        """May act on the project: its owners, and the admin-like accounts."""
+        return caller.acts_for_all or member_role(self.store, project, caller.user.id) == "owner"
+
+    def may_act(self, rtype: ResourceType, caller: Caller, record: Record) -> bool:
+        return not rtype.owner_actions or self.is_owner(caller, record)
+
+    def actions(self, rtype: ResourceType, caller: Caller, record: Record) -> list[str]:
+        """The actions the row offers this caller, in the schema's order."""
+        if not self.may_act(rtype, caller, record):
+            return []
+        offered = set(available_actions(rtype.actions, record.state))
+        offered.update(rtype.custom_actions)
+        return [name for name in rtype.actions if name in offered]
 
     # -- reads ----------------------------------------------------------------------------
-    def get(self, rtype: ResourceType, project_id: int | None, raw_id: str) -> Record:
-        """By id: removed and purged resources stay readable; other projects' are 404 (with
-        `project_id` None, as for Cattle's admin caller, every project's are readable)."""
+    def get(self, rtype: ResourceType, caller: Caller, raw_id: str) -> Record:
+        """By id: removed and purged rows stay readable; rows the caller may not see are 404."""
         parsed = parse_id(raw_id)
         record = None if parsed is None else self.store.get(rtype.id, parsed)
-        if record is None:
-            raise not_found()
-        if rtype.id == "project":
-            return record
-        if project_id is not None and record.account_id != project_id:
+        if record is None or not self.visible(rtype, caller, record):
             raise not_found()
         return record
 
-    def listing(
-        self, rtype: ResourceType, project_id: int | None, include_removed: bool
-    ) -> list[Record]:
-        """A project's records of one type (every project's with `project_id` None), id
-        ascending; removed ones only on request."""
-        if rtype.id == "project":
-            records = self.projects()
-        elif project_id is None:
-            records = sorted(
-                (r for p in self.projects() for r in self.store.owned(rtype.id, p.id)),
-                key=lambda r: r.id,
-            )
+    def listing(self, rtype: ResourceType, caller: Caller, include_removed: bool) -> list[Record]:
+        """The rows of one type the caller sees, id ascending; removed ones only on request."""
+        account = caller.visible_account
+        if rtype.ownership == "account" and account is not None:
+            candidates: Any = self.store.owned(rtype.id, account)
         else:
-            records = sorted(self.store.owned(rtype.id, project_id), key=lambda r: r.id)
+            candidates = self.store.owned_all(rtype.id)
+        records = sorted(
+            (r for r in candidates if self.visible(rtype, caller, r)), key=lambda r: r.id
+        )
         if include_removed:
             return records
         return [r for r in records if r.removed is None]
@@ -96,81 +166,181 @@ class Resources:
 
     # -- writes ---------------------------------------------------------------------------
     def create(
-        self, rtype: ResourceType, project_id: int, body: Mapping[str, Any], now: float
+        self, rtype: ResourceType, caller: Caller, body: Mapping[str, Any], now: float
     ) -> Record:
         if "POST" not in rtype.collection_methods:
             raise method_not_allowed()
-        values = validate_create(rtype, body, self._resolver(project_id))
+        owner = self._owner(rtype, caller, body)
+        values = validate_create(rtype, body, self._resolver(owner))
+        members = self._members_of_new_project(rtype, caller, values)
+        self._check_unique(rtype, owner, values)
         store = self.store
-        if rtype.id == "registry":
-            self._check_server_address(project_id, values["serverAddress"])
-        if rtype.id == "registrationToken":
-            public, secret = tokens.generate_key_pair(store.random)
-            values |= {"publicValue": public, "secretValue": secret}
-            # Issued once: a token read back must not change (nor need its secret again).
-            values["token"] = tokens.make_token(public, secret, now)
+        once = behaviour(rtype).prepare(values, store.random, now)
+        values.pop("accountId", None)
+        record_id = store.next_id(TABLE_OF[rtype.id])
         record = Record(
             type=rtype.id,
-            id=store.next_id(TABLE_OF[rtype.id]),
-            account_id=project_id,
-            uuid=store.new_uuid(),
+            id=record_id,
+            # A row that is an account (an account, a project) owns itself.
+            account_id=record_id if rtype.ownership in ("self", "membership") else owner,
+            uuid=str(values.pop("uuid", None) or store.new_uuid()),
             created=int(now),
             state="requested",
             values={"name": None, "description": None, **values},
+            once=once or None,
         )
         store.add(record)
+        for member in members:
+            self.add_member(
+                record, member["externalId"], member["role"], now, member["externalIdType"]
+            )
         store.start(record, "create", now)
         return record
 
+    def _owner(self, rtype: ResourceType, caller: Caller, body: Mapping[str, Any]) -> int:
+        """The account a new row belongs to: the caller's, or the `accountId` an admin-like
+        caller names (where its role may set it)."""
+        field = rtype.field("accountId")
+        raw = body.get("accountId")
+        if raw is None or field is None or not field.create:
+            return caller.account_id
+        parsed = parse_id(str(raw))
+        if parsed is None or self.store.account(parsed) is None:
+            raise validation_error("InvalidReference", "accountId")
+        return parsed
+
+    def _members_of_new_project(
+        self, rtype: ResourceType, caller: Caller, values: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        if rtype.field("members") is None:
+            return []
+        if values.get("members"):
+            return parse_members(values["members"])
+        return [{"externalId": caller.user.id, "externalIdType": "rancher_id", "role": "owner"}]
+
     def validate_update(
-        self, rtype: ResourceType, project_id: int, body: Mapping[str, Any]
+        self, rtype: ResourceType, caller: Caller, body: Mapping[str, Any]
     ) -> dict[str, Any]:
         """PUT's fields, checked before the row is loaded; unknown and non-updatable keys are
         dropped."""
         if "PUT" not in rtype.resource_methods:
             raise method_not_allowed()
-        return validate_update(rtype, body, self._resolver(project_id))
+        return validate_update(rtype, body, self._resolver(caller.account_id))
 
-    def apply_update(self, record: Record, values: Mapping[str, Any]) -> Record:
+    def apply_update(
+        self, rtype: ResourceType, caller: Caller, record: Record, values: Mapping[str, Any]
+    ) -> Record:
         """PUT: synchronous, in any state."""
+        if not self.may_act(rtype, caller, record):
+            raise ApiError(403, message=OWNER_ONLY)
         self.store.update_values(record, dict(values))
         return record
 
-    def action(self, rtype: ResourceType, record: Record, name: str, now: float) -> Record:
+    def action(
+        self,
+        rtype: ResourceType,
+        caller: Caller,
+        record: Record,
+        name: str,
+        body: Mapping[str, Any],
+        now: float,
+    ) -> Record | list[Record]:
         if name not in rtype.actions:
             raise validation_error("InvalidAction", "action")
-        if name not in available_actions(rtype.actions, record.state):
+        if name not in self.actions(rtype, caller, record):
             raise validation_error("ActionNotAvailable", "action")
+        custom = self._custom_actions.get(name)
+        if custom is not None:
+            return custom(self, rtype, caller, record, body, now)
         self.store.start(record, name, now)
         return record
 
-    def delete(self, rtype: ResourceType, record: Record, now: float) -> Record:
+    def delete(self, rtype: ResourceType, caller: Caller, record: Record, now: float) -> Record:
         """DELETE is the remove process; 405 where it cannot start, a no-op once done."""
         if "DELETE" not in rtype.resource_methods:
             raise method_not_allowed()
+        if not self.may_act(rtype, caller, record):
+            raise ApiError(403)
         if record.state in ("removed", "removing"):
             return record
-        if not PROCESSES["remove"].can_start(record.state):
+        if PROCESSES["remove"].can_start(record.state):
+            self.store.start(record, "remove", now)
+        elif rtype.delete_deactivates_first and PROCESSES["deactivate"].can_start(record.state):
+            self.store.start(record, "deactivate", now, ("remove",))
+        else:
             raise method_not_allowed()
-        self.store.start(record, "remove", now)
         return record
 
+    # -- actions that are not processes ----------------------------------------------------
+    def _set_members(
+        self,
+        rtype: ResourceType,
+        caller: Caller,
+        project: Record,
+        body: Mapping[str, Any],
+        now: float,
+    ) -> list[Record]:
+        """Replace the project's members (`setmembers`): the ones left out are removed."""
+        if "members" not in body:
+            raise validation_error("MissingRequired", "members")
+        raw = body["members"]
+        if raw is None:
+            raise validation_error("NotNullable", "members")
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+            raise validation_error("InvalidFormat", "members")
+        if not raw:
+            raise validation_error("MinLengthExceeded", "members")
+        wanted = parse_members(raw)
+        for existing in list(self.store.owned("projectMember", project.id)):
+            if existing.state == "active":
+                self.store.start(existing, "deactivate", now, ("remove",))
+                self.store.finish(existing, now)
+        for member in wanted:
+            self.add_member(
+                project, member["externalId"], member["role"], now, member["externalIdType"]
+            )
+        return self.children(project, "projectMember", "projectId")
+
+    def _delete_action(
+        self,
+        rtype: ResourceType,
+        caller: Caller,
+        record: Record,
+        body: Mapping[str, Any],
+        now: float,
+    ) -> Record:
+        return self.delete(rtype, caller, record, now)
+
+    _custom_actions: dict[str, Callable[..., Record | list[Record]]] = {
+        "setmembers": _set_members,
+        "delete": _delete_action,
+    }
+
     # -- helpers --------------------------------------------------------------------------
-    def _resolver(self, project_id: int) -> Any:
+    def _resolver(self, owner: int) -> Callable[[Field, str], int | None]:
         def resolve(field: Field, raw: str) -> int | None:
             parsed = parse_id(raw)
             if parsed is None:
                 return None
+            if field.reference_type == "account":
+                return parsed if self.store.account(parsed) is not None else None
             record = self.store.get(field.reference_type, parsed)
-            if record is None or record.account_id != project_id:
+            if record is None or record.account_id != owner:
                 return None
             return parsed
 
         return resolve
 
-    def _check_server_address(self, project_id: int, address: str) -> None:
-        wanted = address.lower()
-        for registry in self.store.owned("registry", project_id):
-            live = registry.removed is None and registry.state not in ("removed", "purged")
-            if live and str(registry.values.get("serverAddress", "")).lower() == wanted:
-                raise ApiError(400, "ServerAddressUsed", message="ServerAddressUsed")
+    def _check_unique(self, rtype: ResourceType, owner: int, values: Mapping[str, Any]) -> None:
+        if rtype.unique is None:
+            return
+        name, scope, status, code = rtype.unique
+        value = values.get(name)
+        if value is None:
+            return
+        for other in self.store.find_unique(rtype.id, str(value)):
+            live = other.removed is None and other.state not in ("removed", "purged")
+            if live and (scope == "type" or other.account_id == owner):
+                if status == 422:
+                    raise validation_error(code, name)
+                raise ApiError(status, code, message=code)

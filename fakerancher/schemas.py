@@ -7,7 +7,7 @@ environment API key sees), as dumped from live servers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 STRING_MODIFIERS = ("eq", "ne", "prefix", "like", "notlike", "null", "notnull")
@@ -58,6 +58,21 @@ class Field:
     def is_date(self) -> bool:
         return self.type == "date"
 
+    @property
+    def is_scalar_text(self) -> bool:
+        """Values arrive and are kept as text (strings, enums, passwords, references)."""
+        return self.type in ("string", "password", "enum") or self.is_reference
+
+    def with_flags(self, flags: str) -> Field:
+        """This field as a role's overlay re-flags it: `c` create, `u` update, `o` shown only
+        in the create answer (readOnCreateOnly); read is implied."""
+        return replace(
+            self,
+            create="c" in flags,
+            update="u" in flags,
+            read_on_create_only="o" in flags,
+        )
+
     def document(self) -> dict[str, Any]:
         """The field object of a schema document (flags only when not default, as gdapi does)."""
         doc: dict[str, Any] = {
@@ -104,6 +119,24 @@ class ResourceType:
     listed_in_root: bool = True
     # Whether resources carry an `account` link (a project is itself the account).
     account_link: bool = True
+    # Whose rows a caller sees: `account` (the row's accountId), `self` (accounts: a caller
+    # sees itself), `membership` (projects: those it is a member of), `none` (schemas).
+    ownership: str = "account"
+    # Behaviour the resource layer adds for this type, by name (see `resources.HOOKS`).
+    hook: str | None = None
+    # Actions that are not processes (always offered while the caller may act).
+    custom_actions: tuple[str, ...] = ()
+    # Actions are offered only to the owners of the project the row is (projects).
+    owner_actions: bool = False
+    # DELETE of a row that cannot start `remove` (an active project) deactivates it first.
+    delete_deactivates_first: bool = False
+    # Links to every collection the caller's role lists, scoped to this row (projects).
+    collection_links: bool = False
+    # (field, scope, status, code): a create repeating a live row's value of `field`
+    # (case-insensitively) is refused; scope `account` (same owner) or `type` (anywhere).
+    unique: tuple[str, str, int, str] | None = None
+    # Fields Cattle lists after the alphabetical ones (`email`, `serverAddress`).
+    tail: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field_map", {f.name: f for f in self.fields})
@@ -113,11 +146,48 @@ class ResourceType:
         return found
 
     @property
+    def table(self) -> str:
+        """Cattle's table (the base type): kinds of one table share an id sequence."""
+        return self.base_type
+
+    def for_role(
+        self,
+        methods: str,
+        fields: dict[str, str] | None = None,
+        extra: tuple[Field, ...] = (),
+        actions: bool = True,
+    ) -> ResourceType:
+        """This type as a role sees it: `methods` is a subset of "crud" (c = collection POST,
+        r = GET, u = PUT, d = DELETE); `fields` re-flags (`"c"`, `"cu"`, `"o"`, ...) or hides
+        (`""`) fields; `extra` adds fields; `actions` False drops every action."""
+        overrides = fields or {}
+        kept = tuple(
+            f if f.name not in overrides else f.with_flags(overrides[f.name])
+            for f in self.fields
+            if overrides.get(f.name, "r") != ""
+        )
+        merged = {f.name: f for f in (*kept, *extra)}
+        ordered = tuple(merged[n] for n in sorted(merged) if n not in self.tail)
+        ordered += tuple(merged[n] for n in self.tail if n in merged)
+        return replace(
+            self,
+            fields=ordered,
+            collection_methods=tuple(
+                m for m, flag in (("GET", "r"), ("POST", "c")) if flag in methods
+            ),
+            resource_methods=tuple(
+                m for m, flag in (("GET", "r"), ("PUT", "u"), ("DELETE", "d")) if flag in methods
+            ),
+            actions=self.actions if actions else (),
+            custom_actions=self.custom_actions if actions else (),
+        )
+
+    @property
     def link_names(self) -> tuple[str, ...]:
         """All link names except `self`, alphabetically (as Cattle emits them)."""
         names = {*self.reference_links, *self.child_links, *self.empty_links}
         if self.account_link:
-            names.add("account")
+            names.add("account")  # the row's owner (api.ACCOUNT_LINK)
         return tuple(sorted(names))
 
     def document(self, schema_url: str, collection_url: str | None) -> dict[str, Any]:
@@ -241,6 +311,7 @@ REGISTRY_CREDENTIAL = ResourceType(
         ),
         last=(Field("email", "string", create=True, update=True, required=True, min_length=1),),
     ),
+    tail=("email",),
     actions=CREDENTIAL_ACTIONS,
     action_output="credential",
     filters=CREDENTIAL_FILTERS,
@@ -267,6 +338,7 @@ REGISTRATION_TOKEN = ResourceType(
     filters=CREDENTIAL_FILTERS,
     includeable_links=("images", "account", "instances"),
     empty_links=("images", "instances"),
+    hook="registrationToken",
 )
 
 REGISTRY = ResourceType(
@@ -284,6 +356,8 @@ REGISTRY = ResourceType(
         Field("volumeCapabilities", "array[string]", nullable=True),
         last=(Field("serverAddress", "string", create=True, required=True, min_length=1),),
     ),
+    tail=("serverAddress",),
+    unique=("serverAddress", "account", 400, "ServerAddressUsed"),
     actions=REGISTRY_ACTIONS,
     action_output="storagePool",
     filters=REGISTRY_FILTERS,
@@ -292,32 +366,63 @@ REGISTRY = ResourceType(
     empty_links=("hosts", "images", "volumes"),
 )
 
+ACCOUNT_STATES = tuple(sorted((*CREDENTIAL_STATES, "restoring")))
+ACCOUNT_FILTERS: dict[str, tuple[str, ...]] = {
+    "created": ORDERED_MODIFIERS,
+    "description": STRING_MODIFIERS,
+    "externalId": STRING_MODIFIERS,
+    "externalIdType": STRING_MODIFIERS,
+    "id": ORDERED_MODIFIERS,
+    "kind": STRING_MODIFIERS,
+    "name": STRING_MODIFIERS,
+    "removeTime": ORDERED_MODIFIERS,
+    "removed": ORDERED_MODIFIERS,
+    "state": EQUALITY_MODIFIERS,
+    "uuid": STRING_MODIFIERS,
+}
+_ACCOUNT_COMMON = {k: v for k, v in _common_fields(ACCOUNT_STATES).items() if k != "accountId"}
+
+
+def _flag(name: str) -> Field:
+    return Field(name, "boolean", create=True, update=True)
+
+
 PROJECT = ResourceType(
     id="project",
     plural="projects",
     base_type="account",
     id_prefix="1a",
+    # As a user's account key sees it (v1): the booleans of the orchestration it runs.
     fields=_ordered(
-        _common_fields(
-            (
-                "activating",
-                "active",
-                "deactivating",
-                "inactive",
-                "purged",
-                "purging",
-                "registering",
-                "removed",
-                "removing",
-                "requested",
-                "updating-active",
-                "updating-inactive",
-            )
-        ),
+        _ACCOUNT_COMMON,
+        Field("members", "array[projectMember]", create=True, nullable=True),
+        _flag("kubernetes"),
+        _flag("mesos"),
+        _flag("publicDns"),
+        _flag("swarm"),
+        _flag("virtualMachine"),
+        Field("servicesPortRange", "servicesPortRange", create=True, update=True, nullable=True),
     ),
-    collection_methods=("GET",),
-    resource_methods=("GET",),
+    actions=(
+        "update",
+        "activate",
+        "deactivate",
+        "delete",
+        "purge",
+        "remove",
+        "restore",
+        "setmembers",
+        "create",
+    ),
+    action_output="account",
     account_link=False,
+    ownership="membership",
+    hook="project",
+    custom_actions=("setmembers", "delete"),
+    owner_actions=True,
+    delete_deactivates_first=True,
+    collection_links=True,
+    child_links={"projectMembers": ("projectMember", "projectId")},
     filters={
         "created": ORDERED_MODIFIERS,
         "description": STRING_MODIFIERS,
@@ -329,6 +434,100 @@ PROJECT = ResourceType(
         "uuid": STRING_MODIFIERS,
     },
 )
+
+ACCOUNT = ResourceType(
+    id="account",
+    plural="accounts",
+    base_type="account",
+    id_prefix="1a",
+    # As any non-admin role sees it: its own account, read-only.
+    fields=_ordered(_ACCOUNT_COMMON),
+    actions=("update", "activate", "deactivate", "restore", "remove", "purge", "create"),
+    action_output="account",
+    account_link=False,
+    ownership="self",
+    hook="account",
+    filters=ACCOUNT_FILTERS,
+)
+
+API_KEY = ResourceType(
+    id="apiKey",
+    plural="apiKeys",
+    base_type="credential",
+    id_prefix="1c",
+    fields=_ordered(
+        _CREDENTIAL_COMMON,
+        Field("publicValue", "string", nullable=True, max_length=4096),
+        Field(
+            "secretValue",
+            "password",
+            nullable=True,
+            read_on_create_only=True,
+            max_length=4096,
+        ),
+    ),
+    actions=CREDENTIAL_ACTIONS,
+    action_output="credential",
+    filters=CREDENTIAL_FILTERS,
+    includeable_links=("images", "account", "instances"),
+    empty_links=("images", "instances"),
+    hook="apiKey",
+    unique=("publicValue", "type", 422, "NotUnique"),
+)
+
+PROJECT_MEMBER = ResourceType(
+    id="projectMember",
+    plural="projectMembers",
+    base_type="projectMember",
+    id_prefix="1pm",
+    fields=_ordered(
+        {
+            k: v
+            for k, v in _common_fields(CREDENTIAL_STATES).items()
+            if k not in ("accountId", "name", "description")
+        },
+        Field("externalId", "string", create=True, nullable=True, max_length=255),
+        Field("externalIdType", "string", create=True, nullable=True, max_length=255),
+        Field("name", "string", nullable=True, max_length=255),
+        Field("projectId", "reference[project]"),
+        Field(
+            "role",
+            "enum",
+            create=True,
+            nullable=True,
+            options=("owner", "member", "readonly", "restricted"),
+        ),
+    ),
+    actions=(),
+    account_link=False,
+    ownership="member",
+    includeable_links=("project",),
+    reference_links={"project": "projectId"},
+    filters={
+        "externalId": STRING_MODIFIERS,
+        "externalIdType": STRING_MODIFIERS,
+        "id": ORDERED_MODIFIERS,
+        "name": STRING_MODIFIERS,
+        "projectId": EQUALITY_MODIFIERS,
+        "role": EQUALITY_MODIFIERS,
+        "state": EQUALITY_MODIFIERS,
+    },
+)
+
+# What the admin roles see beside the rest (`data` and `removeTime` on every type, and each
+# type's admin-only fields), as the frozen v1 `admin` schemas add them.
+ADMIN_FIELDS = (
+    Field("data", "map[json]", nullable=True),
+    Field("removeTime", "date", nullable=True, max_length=255),
+)
+ADMIN_ONLY_FIELDS: dict[str, tuple[Field, ...]] = {
+    "account": (
+        Field("externalId", "string", create=True, update=True, nullable=True, max_length=255),
+        Field("externalIdType", "string", create=True, update=True, nullable=True, max_length=128),
+        Field("identity", "string", nullable=True),
+    ),
+    "project": (_flag("allowSystemRole"),),
+}
 
 SCHEMA = ResourceType(
     id="schema",
@@ -352,10 +551,14 @@ SCHEMA = ResourceType(
     ),
     collection_methods=("GET",),
     resource_methods=("GET",),
+    ownership="none",
 )
 
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
+    ACCOUNT,
+    API_KEY,
     PROJECT,
+    PROJECT_MEMBER,
     REGISTRATION_TOKEN,
     REGISTRY,
     REGISTRY_CREDENTIAL,
@@ -371,3 +574,14 @@ for _schema in ALL_SCHEMAS:
 def lookup(name: str) -> ResourceType | None:
     """Find a type by schema id or plural name, in any case (as Cattle's SchemaFactory does)."""
     return _BY_NAME.get(name.lower())
+
+
+def table_of(type_id: str) -> str:
+    """The table (Cattle base type) a resource type's rows live in."""
+    found = lookup(type_id)
+    assert found is not None, type_id
+    return found.table
+
+
+# Table -> id prefix (`1c` credentials, `1sp` storage pools, `1a` accounts, `1pm` members).
+ID_PREFIX: dict[str, str] = {t.table: t.id_prefix for t in RESOURCE_TYPES}

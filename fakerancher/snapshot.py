@@ -15,15 +15,25 @@ import struct
 import time
 from typing import Any
 
-from fakerancher.auth import ApiKey, ApiKeys
+from fakerancher.behaviours import BEHAVIOURS
 from fakerancher.clock import in_range
 from fakerancher.errors import ApiError
 from fakerancher.lifecycle import PROCESS_NAMES, PROCESSES
-from fakerancher.store import FIRST_IDS, ID_PREFIX, NEVER, TABLE_OF, Pending, Record, Store
+from fakerancher.schemas import ID_PREFIX, lookup
+from fakerancher.store import (
+    ADMIN_ACCOUNT_ID,
+    DEFAULT_PROJECT_ID,
+    FIRST_IDS,
+    NEVER,
+    TABLE_OF,
+    Pending,
+    Record,
+    Store,
+)
 from fakerancher.transitions import Transitions, parse_rule
 
 FORMAT = "fakerancher-state"
-VERSION = 1
+VERSION = 2  # 2: accounts, API keys and project members are records
 _STATES = frozenset(
     {"requested", "active", "inactive", "removed", "purged"}
     | {s for p in PROCESSES.values() for s in (*p.transitioning.values(), *p.done.values())}
@@ -40,19 +50,14 @@ class StateError(ApiError):
         super().__init__(400, "InvalidState", message=problem, detail=problem)
 
 
-def export_state(store: Store, clock_doc: dict[str, Any], api_keys: ApiKeys) -> dict[str, Any]:
+def export_state(store: Store, clock_doc: dict[str, Any], access_control: bool) -> dict[str, Any]:
     records = sorted(store.all_records(), key=lambda r: (r.table, r.id))
     return {
         "format": FORMAT,
         "version": VERSION,
         "clock": clock_doc,
-        "auth": {
-            "accessControl": api_keys.access_control,
-            # Digests only: a secret key is shown once, when its key is made.
-            "apiKeys": [
-                {**k.document(), "secretDigest": k.secret_digest} for k in api_keys.listed()
-            ],
-        },
+        # API keys are records, with their secrets' digests only.
+        "auth": {"accessControl": access_control},
         "sequences": store.sequences(),
         "transitions": store.transitions.document(),
         "random": _random_document(store.random),
@@ -124,11 +129,13 @@ def build_store(doc: Any, seed: int | None) -> tuple[Store, dict[str, Any]]:
     store.restore_sequences(_sequences(doc.get("sequences"), store))
     _randoms(doc.get("random"), store, seed)
     _schedule_pending(store)
-    if store.get("project", FIRST_IDS["account"]) is None:
+    if store.get("project", DEFAULT_PROJECT_ID) is None:
         raise StateError("the Default project 1a5 is missing")
+    if store.account(ADMIN_ACCOUNT_ID) is None:
+        raise StateError("the admin account 1a1 is missing")
     for record in store.all_records():
-        if store.get("project", record.account_id) is None:
-            raise StateError(f"{record.api_id} belongs to an unknown project 1a{record.account_id}")
+        if store.account(record.account_id) is None:
+            raise StateError(f"{record.api_id} belongs to an unknown account 1a{record.account_id}")
     return store, _clock(doc.get("clock"))
 
 
@@ -215,17 +222,17 @@ def _record(raw: Any) -> Record:
     if table != TABLE_OF[type_id]:
         raise StateError(f"id {raw['id']} does not fit type {type_id}")
     account_table, account_id = _api_id(raw.get("accountId"), "accountId")
-    if account_table != "account":
-        raise StateError("accountId must be a project id like 1a5")
+    if account_table != TABLE_OF["project"]:
+        raise StateError("accountId must be an account or project id like 1a5")
     state = raw.get("state")
     if state not in _STATES:
         raise StateError(f"unknown state {state!r}")
     values = _expect(raw.get("values", {}), dict, "values")
-    for key, value in values.items():
-        if not isinstance(value, str | int | float | type(None)) or isinstance(value, bool):
-            raise StateError(f"values.{key} must be a string, number or null")
-    if type_id == "registrationToken" and not isinstance(values.get("token"), str):
-        raise StateError("a registrationToken needs its issued values.token")
+    declared = lookup(type_id)
+    assert declared is not None
+    for name in BEHAVIOURS[declared.hook].restored_values:
+        if not isinstance(values.get(name), str):
+            raise StateError(f"a {type_id} needs its issued values.{name}")
     created = raw.get("created")
     removed = raw.get("removed")
     if isinstance(created, bool) or not isinstance(created, int):
@@ -296,27 +303,11 @@ def _schedule_pending(store: Store) -> None:
         store.requeue(record)
 
 
-def parse_auth(doc: Any, store: Store) -> tuple[list[ApiKey], bool]:
-    """The API keys and access-control switch of a state document (checked by `build_store`
-    first, so `doc` is an object); keys must name projects of `store`."""
+def parse_auth(doc: Any, store: Store) -> bool:
+    """The access-control switch of a state document (checked by `build_store` first, so
+    `doc` is an object)."""
     raw = _expect(doc.get("auth") if doc.get("auth") is not None else {}, dict, "auth")
     access_control = raw.get("accessControl", False)
     if not isinstance(access_control, bool):
         raise StateError("auth.accessControl must be true or false")
-    keys: list[ApiKey] = []
-    for index, entry in enumerate(_expect(raw.get("apiKeys", []), list, "auth.apiKeys")):
-        where = f"auth.apiKeys[{index}]"
-        entry = _expect(entry, dict, where)
-        table, _ = _api_id(entry.get("id"), f"{where}.id")
-        account_table, project_id = _api_id(entry.get("accountId"), f"{where}.accountId")
-        if table != "credential" or account_table != "account":
-            raise StateError(f"{where} needs a 1c id and a 1a accountId")
-        if store.get("project", project_id) is None:
-            raise StateError(f"{where} belongs to an unknown project 1a{project_id}")
-        public, digest = entry.get("publicValue"), entry.get("secretDigest")
-        if not isinstance(public, str) or not public:
-            raise StateError(f"{where}.publicValue must be a non-empty string")
-        if not isinstance(digest, str) or len(digest) != 64:
-            raise StateError(f"{where}.secretDigest must be a SHA-256 hex digest")
-        keys.append(ApiKey(entry["id"], public, digest, project_id))
-    return keys, access_control
+    return access_control

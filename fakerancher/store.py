@@ -19,18 +19,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fakerancher.lifecycle import PROCESSES, follow_up
+from fakerancher.schemas import ID_PREFIX, RESOURCE_TYPES, lookup
 from fakerancher.transitions import Policy, Transitions
 
 # The table (Cattle base type) each kind lives in; kinds of one table share one id sequence.
-TABLE_OF = {
-    "registryCredential": "credential",
-    "registrationToken": "credential",
-    "registry": "storagePool",
-    "project": "account",
-}
+TABLE_OF = {t.id: t.table for t in RESOURCE_TYPES}
+# Type -> the field whose value must be unique (`ResourceType.unique`), indexed by the store.
+_UNIQUE_FIELD = {t.id: t.unique[0] for t in RESOURCE_TYPES if t.unique is not None}
+ADMIN_ACCOUNT_ID = 1
 DEFAULT_PROJECT_ID = 5
-FIRST_IDS = {"credential": 1, "storagePool": 1, "account": DEFAULT_PROJECT_ID}
-ID_PREFIX = {"credential": "1c", "storagePool": "1sp", "account": "1a"}
+FIRST_IDS = dict.fromkeys(ID_PREFIX, 1)
 NEVER = math.inf
 
 
@@ -62,6 +60,8 @@ class Record:
     transitioning_error: bool = False
     transitioning_message: str | None = None
     pending: Pending | None = None
+    # Values shown in the answer that created the record only (an API key's secret).
+    once: dict[str, Any] | None = None
 
     @property
     def table(self) -> str:
@@ -111,6 +111,8 @@ class Store:
         self._heap: list[tuple[float, int, Record]] = []
         self._seq = 0
         self._journal: _Journal | None = None
+        # (type, lower-cased value of its unique field) -> the records holding it
+        self._unique: dict[tuple[str, str], list[Record]] = {}
 
     # -- all or nothing -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -135,9 +137,15 @@ class Store:
         if journal is None:
             return
         for record in journal.added:
+            record.pending = None  # its queued transition, if any, finds nothing to do
             self._by_id[record.table].pop(record.id, None)
             self._by_owner.get((record.type, record.account_id), {}).pop(record.id, None)
-        for record, saved in journal.touched.values():
+            self._unindex(record)
+        added = {id(record) for record in journal.added}
+        for key, (record, saved) in journal.touched.items():
+            if key in added:
+                continue
+            self._unindex(record)
             (
                 record.state,
                 record.values,
@@ -146,6 +154,7 @@ class Store:
                 record.transitioning_message,
                 record.pending,
             ) = saved
+            self._index(record)
         self._sequences = journal.sequences
         if journal.random_state is not None:
             self._random.setstate(journal.random_state)
@@ -160,7 +169,9 @@ class Store:
     def update_values(self, record: Record, values: dict[str, Any]) -> None:
         """Replace a record's values (a new dict: cached renderings key on its identity)."""
         self._touch(record)
+        self._unindex(record)
         record.values = {**record.values, **values}
+        self._index(record)
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -206,6 +217,31 @@ class Store:
         self._sequences[table] = max(self._sequences[table], record.id + 1)
         self._by_id[table][record.id] = record
         self._by_owner.setdefault((record.type, record.account_id), {})[record.id] = record
+        self._index(record)
+
+    def _unique_key(self, record: Record) -> tuple[str, str] | None:
+        name = _UNIQUE_FIELD.get(record.type)
+        value = None if name is None else record.values.get(name)
+        return None if value is None else (record.type, str(value).lower())
+
+    def _index(self, record: Record) -> None:
+        key = self._unique_key(record)
+        if key is not None:
+            self._unique.setdefault(key, []).append(record)
+
+    def _unindex(self, record: Record) -> None:
+        key = self._unique_key(record)
+        holders = None if key is None else self._unique.get(key)
+        if holders and record in holders:
+            holders.remove(record)
+
+    def find_unique(self, type_id: str, value: str) -> list[Record]:
+        """The records of `type_id` whose unique field holds `value` (in any case)."""
+        return list(self._unique.get((type_id, value.lower()), ()))
+
+    def account(self, account_id: int) -> Record | None:
+        """An account or project by its DB id."""
+        return self._by_id["account"].get(account_id)
 
     def get(self, type_id: str, record_id: int) -> Record | None:
         record = self._by_id[TABLE_OF[type_id]].get(record_id)
@@ -214,6 +250,10 @@ class Store:
     def owned(self, type_id: str, account_id: int) -> Iterator[Record]:
         """Every record of a type in one project (or, for projects, owned by account 0)."""
         return iter(self._by_owner.get((type_id, account_id), {}).values())
+
+    def owned_all(self, type_id: str) -> Iterator[Record]:
+        """Every record of a type, in any project."""
+        return (r for r in self._by_id[TABLE_OF[type_id]].values() if r.type == type_id)
 
     def all_records(self) -> Iterator[Record]:
         for table in self._by_id.values():
@@ -289,6 +329,15 @@ class Store:
         while record.pending is not None:
             self._complete(record, now)
 
+    def purge_now(self, record: Record, now: float) -> None:
+        """Deactivate, remove and purge `record` at once, whatever its state."""
+        self._touch(record)
+        record.pending = None
+        record.state = "purged"
+        record.removed = int(now)
+        record.transitioning_error = False
+        record.transitioning_message = None
+
     def advance(self, now: float, record: Record | None = None) -> int:
         """Complete the waiting (`manual` or `reads`) transitions, or only `record`'s."""
         waiting = [
@@ -326,25 +375,29 @@ class Store:
             self.start(record, following.name, at, tuple(rest[1:]))
 
     def _after(self, record: Record, process: str, at: float) -> None:
-        """Post-listeners: removal timestamps and the registry purge cascade."""
+        """Post-listeners: removal timestamps, and a purge removes the rows that hang from
+        the purged one (a registry's credentials, a project's members)."""
         if process == "remove":
             record.removed = int(at)
             purge_after = self.transitions.purge_after
             if purge_after is not None:
                 self._pend(record, ["purge"], at + purge_after).scheduled = True
-        elif process == "purge" and record.type == "registry":
-            self._cascade_registry_purge(record, at)
+        elif process == "purge":
+            declared = lookup(record.type)
+            assert declared is not None
+            for child_type, reference in declared.child_links.values():
+                self._cascade_purge(record, child_type, reference, at)
 
-    def _cascade_registry_purge(self, registry: Record, at: float) -> None:
+    def _cascade_purge(self, parent: Record, child_type: str, reference: str, at: float) -> None:
         # storagepool.purge deactivates and removes every live credential of the registry.
-        for credential in list(self.owned("registryCredential", registry.account_id)):
-            if credential.removed is not None or credential.values.get("registryId") != registry.id:
+        for child in list(self.owned(child_type, parent.account_id)):
+            if child.removed is not None or child.values.get(reference) != parent.id:
                 continue
-            if credential.pending is not None:
-                self._touch(credential)
-                if "remove" not in credential.pending.processes:
-                    credential.pending.processes.append("remove")
-            elif PROCESSES["deactivate"].can_start(credential.state):
-                self.start(credential, "deactivate", at, ("remove",))
-            elif PROCESSES["remove"].can_start(credential.state):
-                self.start(credential, "remove", at, ())
+            if child.pending is not None:
+                self._touch(child)
+                if "remove" not in child.pending.processes:
+                    child.pending.processes.append("remove")
+            elif PROCESSES["deactivate"].can_start(child.state):
+                self.start(child, "deactivate", at, ("remove",))
+            elif PROCESSES["remove"].can_start(child.state):
+                self.start(child, "remove", at, ())

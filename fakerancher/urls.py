@@ -25,6 +25,10 @@ class Urls:
         root = f"{self.host_url}/{API_VERSION}{self.sub_context}".lower()
         object.__setattr__(self, "root", root)
 
+    def scoped_to(self, project_id: str) -> Urls:
+        """These URLs inside a project (`/v1/projects/<id>/...`)."""
+        return Urls(self.host_url, f"/projects/{project_id}")
+
     @property
     def schemas(self) -> str:
         return f"{self.root}/schemas"

@@ -100,6 +100,15 @@ def java_double(value: float) -> str:
     return f"{'-' if sign else ''}{mantissa}E{len(digits) - 1 + exponent}"
 
 
+def _boolean(field: Field, value: Any) -> bool:
+    """JSON booleans, or the strings Jackson reads as booleans."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise validation_error("InvalidFormat", field.name)
+
+
 # Resolves a reference field's raw value to a DB id, or None when it does not resolve.
 ReferenceResolver = Callable[[Field, str], int | None]
 
@@ -109,10 +118,22 @@ def _check(field: Field, value: Any, resolve: ReferenceResolver) -> Any:
         if not field.nullable:
             raise validation_error("NotNullable", field.name)
         return None
-    if field.type.startswith("array"):
+    if field.type == "boolean":
+        return _boolean(field, value)
+    if field.type == "array[string]":
         if not isinstance(value, list):
             raise validation_error("InvalidFormat", field.name)
         return [coerce_string(field, item) for item in value]
+    if field.type.startswith("array["):  # of objects: each checked by the type's behaviour
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise validation_error("InvalidFormat", field.name)
+        if field.min_length is not None and len(value) < field.min_length:
+            raise validation_error("MinLengthExceeded", field.name)
+        return value
+    if not field.is_scalar_text and field.type not in ("int", "date"):  # an object type
+        if not isinstance(value, dict):
+            raise validation_error("InvalidFormat", field.name)
+        return value
     text = coerce_string(field, value)
     if field.is_reference:
         resolved = resolve(field, text)

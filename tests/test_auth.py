@@ -105,7 +105,7 @@ def test_secret_keys_are_shown_once(fake: FakeRancher) -> None:
         assert "ci-secret-value" not in requests.get(f"{fake.url}{path}").text
     assert "ci-secret-value" not in repr(fake)
     duplicate = requests.post(f"{fake.url}/_fake/auth", json={"apiKey": {"publicValue": "ci-key"}})
-    assert duplicate.status_code == 400
+    assert (duplicate.status_code, duplicate.json()["code"]) == (422, "NotUnique")
 
 
 def test_keys_survive_a_snapshot_and_go_with_reset(fake: FakeRancher) -> None:

@@ -293,7 +293,11 @@ def test_reset_empties_the_fake_but_the_default_project() -> None:
     fake = FakeRancher()
     fake.create("registry", serverAddress="quay.io")
     fake.reset()
-    assert [(r["type"], r["id"]) for r in fake.list()] == [("project", "1a5")]
+    assert [(r["type"], r["id"]) for r in fake.list()] == [
+        ("account", "1a1"),
+        ("project", "1a5"),
+        ("projectMember", "1pm1"),
+    ]
     assert fake.create("registry", serverAddress="quay.io")["id"] == "1sp1"
 
 

@@ -1,0 +1,345 @@
+"""The API's endpoints: werkzeug routes to one view per endpoint, for one parsed request.
+
+The checks run in Cattle's order (`ValidationHandler`): body, action and method, then the
+fields, and only then the row: an unknown id is 404 only for an otherwise valid request.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from fakerancher import listing, tokens
+from fakerancher.answers import RenderedDocuments, encode, json_response, text_response
+from fakerancher.auth import Caller
+from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
+from fakerancher.render import Renderer
+from fakerancher.schemas import SCHEMA, ResourceType
+from fakerancher.store import Record
+from fakerancher.urls import API_VERSION, Urls
+from fakerancher.validation import invalid_body, parse_id, parse_json_body
+
+if TYPE_CHECKING:
+    from fakerancher.fake import FakeRancher
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+ACCOUNT_LINK = "account"  # every row's link to the account (project) it belongs to
+Answer = tuple[int, Any] | Response
+
+URL_MAP = Map(
+    [
+        Rule("/", endpoint="root"),
+        Rule(f"/{API_VERSION}", endpoint="version"),
+        Rule(f"/{API_VERSION}/scripts/<token>", endpoint="script"),
+        Rule(f"/{API_VERSION}/<type_name>", endpoint="collection"),
+        Rule(f"/{API_VERSION}/<type_name>/<resource_id>", endpoint="resource"),
+        Rule(f"/{API_VERSION}/<type_name>/<resource_id>/<link>", endpoint="link"),
+    ],
+    strict_slashes=False,
+    merge_slashes=False,
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def route(path: str) -> tuple[str, Mapping[str, str]] | None:
+    """The endpoint and arguments for a path; cached, as clients repeat their paths."""
+    try:
+        endpoint, args = URL_MAP.bind("fake").match(path, method="GET")
+    except HTTPException:
+        return None
+    return endpoint, MappingProxyType(args)
+
+
+@dataclass(slots=True)
+class Call:
+    """One parsed API request and who makes it."""
+
+    request: Request
+    method: str
+    path: str
+    params: list[tuple[str, str]]
+    urls: Urls
+    caller: Caller
+    renderer: Renderer
+    now: float
+
+    def param(self, name: str) -> str | None:
+        return next((v for k, v in self.params if k == name), None)
+
+    def require(self, *methods: str) -> None:
+        if self.method not in methods:
+            raise method_not_allowed()
+
+
+class ApiViews:
+    """The views of the API, over one fake's resources."""
+
+    def __init__(self, fake: FakeRancher) -> None:
+        self.fake = fake
+        self.rendered = RenderedDocuments()
+        self.views: dict[str, Callable[[Call, Mapping[str, str]], Answer]] = {
+            "root": self.versions,
+            "version": self.version,
+            "script": self.script,
+            "collection": self.collection,
+            "resource": self.resource,
+            "link": self.link,
+        }
+
+    def dispatch(self, call: Call) -> Answer:
+        found = route(call.path)
+        if found is None:
+            raise not_found()
+        endpoint, args = found
+        return self.views[endpoint](call, args)
+
+    def _type(self, call: Call, name: str) -> ResourceType:
+        rtype = call.caller.schemas.lookup(name)
+        if rtype is None:
+            raise not_found()
+        return rtype
+
+    # -- discovery ------------------------------------------------------------------------
+    def versions(self, call: Call, args: Mapping[str, str]) -> Answer:
+        call.require("GET")
+        base = call.urls.host_url.lower()
+        version = _version_document(f"{base}/{API_VERSION}")
+        collection = listing.plain_collection("apiVersion", call.request.base_url, [version])
+        collection["links"]["latest"] = f"{base}/{API_VERSION}"
+        return 200, collection
+
+    def version(self, call: Call, args: Mapping[str, str]) -> Answer:
+        call.require("GET")
+        doc = _version_document(call.request.base_url)
+        links = doc["links"]
+        for rtype in sorted(call.caller.schemas, key=lambda t: t.plural):
+            if "GET" in rtype.collection_methods:
+                links[rtype.plural] = call.urls.collection(rtype)
+        return 200, doc
+
+    def _schemas(self, call: Call) -> Answer:
+        call.require("GET")
+        data = [schema_document(s, call.urls) for s in call.caller.schemas]
+        return 200, listing.plain_collection("schema", call.request.base_url, data)
+
+    def _schema(self, call: Call, schema_id: str, link: str | None) -> Answer:
+        schema = call.caller.schemas.lookup(schema_id)
+        if schema is None or link is not None:
+            raise not_found()
+        call.require("GET")
+        return 200, schema_document(schema, call.urls)
+
+    # -- collections ----------------------------------------------------------------------
+    def collection(self, call: Call, args: Mapping[str, str]) -> Answer:
+        rtype = self._type(call, args["type_name"])
+        if rtype is SCHEMA:
+            return self._schemas(call)
+        resources = self.fake.resources
+        if call.method == "POST":
+            if call.param("action") is not None:
+                raise ApiError(422, "InvalidAction", field_name="action")
+            if "POST" not in rtype.collection_methods:
+                raise method_not_allowed()
+            record = resources.create(rtype, call.caller, request_body(call), call.now)
+            return 201, self._shown(call, record)
+        call.require("GET")
+        query = listing.parse_query(rtype, call.params)
+        records = resources.listing(rtype, call.caller, query.include_removed)
+        return self._collection_answer(call, rtype, records, query)
+
+    def _collection_answer(
+        self, call: Call, rtype: ResourceType, records: list[Record], query: listing.CollectionQuery
+    ) -> Response:
+        page, has_more = listing.apply(records, query)
+        base_url = call.request.base_url
+        if query.include is None and not call.renderer.action_links:
+            # The JSON of each resource as a by-id GET shows it (cached), spliced in.
+            doc = listing.collection_document(rtype, base_url, call.params, query, [], has_more)
+            items = ",".join(self._rendered_text(call, record) for record in page)
+            return text_response(200, encode(doc).replace('"data":[]', f'"data":[{items}]', 1))
+        data = [call.renderer.resource(r) for r in page]
+        if query.include is not None:
+            for item, record in zip(data, page, strict=True):
+                item[query.include] = self._embedded(call, rtype, record, query.include)
+        doc = listing.collection_document(rtype, base_url, call.params, query, data, has_more)
+        return json_response(200, doc)
+
+    def _rendered_text(self, call: Call, record: Record) -> str:
+        """A resource's JSON as a GET shows it, from the cache while the record is unchanged."""
+        key = f"{call.urls.root} {call.caller.role.name} {call.caller.user.id}"
+        text = self.rendered.get(record, key)
+        if text is None:
+            text = encode(call.renderer.resource(record))
+            self.rendered.put(record, key, text)
+        return text
+
+    def _shown(self, call: Call, record: Record) -> dict[str, Any]:
+        """The create answer: the one that shows what is shown once (an API key's secret)."""
+        doc = call.renderer.resource(record)
+        record.once = None
+        return doc
+
+    # -- one resource ---------------------------------------------------------------------
+    def resource(self, call: Call, args: Mapping[str, str]) -> Answer:
+        rtype = self._type(call, args["type_name"])
+        raw_id = args["resource_id"]
+        if rtype is SCHEMA:
+            return self._schema(call, raw_id, None)
+        if parse_id(raw_id) is None:
+            raise not_found()
+        resources = self.fake.resources
+        caller = call.caller
+        method = call.method
+        body = request_body(call) if method in ("POST", "PUT") else {}
+        if method == "POST":
+            action = call.param("action")
+            if action is None:
+                raise method_not_allowed()
+            if action not in rtype.actions:
+                raise validation_error("InvalidAction", "action")
+        elif method not in rtype.resource_methods:
+            raise method_not_allowed()
+        values = resources.validate_update(rtype, caller, body) if method == "PUT" else {}
+        record = resources.get(rtype, caller, raw_id)
+        if method == "POST":
+            assert action is not None
+            done = resources.action(rtype, caller, record, action, body, call.now)
+            if isinstance(done, list):
+                return 200, self._list_document(call, done)
+            return 202, call.renderer.resource(done)
+        if method == "PUT":
+            return 200, call.renderer.resource(
+                resources.apply_update(rtype, caller, record, values)
+            )
+        if method == "DELETE":
+            return 200, call.renderer.resource(resources.delete(rtype, caller, record, call.now))
+        self.fake.store.read(record, call.now)
+        if call.param("include") is not None or call.renderer.action_links:
+            return 200, self._with_include(call, rtype, record)
+        return text_response(200, self._rendered_text(call, record))
+
+    def _list_document(self, call: Call, records: list[Record]) -> dict[str, Any]:
+        data = [call.renderer.resource(r) for r in records]
+        kind = records[0].type if records else "resource"
+        return listing.plain_collection(kind, call.request.base_url, data)
+
+    def _with_include(self, call: Call, rtype: ResourceType, record: Record) -> dict[str, Any]:
+        """A resource read with `include=<link>`: the link's data embedded under its name."""
+        doc = call.renderer.resource(record)
+        wanted = (call.param("include") or "").lower()
+        name = next((n for n in rtype.includeable_links if n.lower() == wanted), None)
+        if name is not None:
+            doc[name] = self._embedded(call, rtype, record, name)
+        return doc
+
+    def link(self, call: Call, args: Mapping[str, str]) -> Answer:
+        rtype = self._type(call, args["type_name"])
+        if rtype is SCHEMA:
+            return self._schema(call, args["resource_id"], args["link"])
+        if parse_id(args["resource_id"]) is None:
+            raise not_found()
+        record = self.fake.resources.get(rtype, call.caller, args["resource_id"])
+        name = next((n for n in rtype.link_names if n.lower() == args["link"].lower()), None)
+        if name is None:
+            raise not_found()
+        call.require("GET")
+        child = rtype.child_links.get(name)
+        if child is not None:
+            child_type = call.caller.schemas.lookup(child[0])
+            if child_type is None:
+                raise not_found()
+            query = listing.parse_query(child_type, call.params)
+            records = self.fake.resources.children(
+                record, child_type.id, child[1], query.include_removed
+            )
+            return self._collection_answer(call, child_type, records, query)
+        embedded = self._embedded(call, rtype, record, name)
+        if embedded is None:
+            raise not_found()
+        if isinstance(embedded, list):
+            return 200, listing.plain_collection(name.rstrip("s"), call.request.base_url, [])
+        return 200, embedded
+
+    def _embedded(self, call: Call, rtype: ResourceType, record: Record, name: str) -> Any:
+        """What a link leads to, as `include=<link>` embeds it."""
+        store = self.fake.store
+        if name == ACCOUNT_LINK:
+            account = store.account(record.account_id)
+            return None if account is None else call.renderer.resource(account)
+        followed = rtype.reference_links.get(name)
+        if followed is not None:
+            target_id = record.values.get(followed)
+            field = rtype.field(followed)
+            assert field is not None
+            target = None if target_id is None else store.get(field.reference_type, target_id)
+            return None if target is None else call.renderer.resource(target)
+        child = rtype.child_links.get(name)
+        if child is not None:
+            children = self.fake.resources.children(record, *child)
+            return [call.renderer.resource(r) for r in children]
+        return []
+
+    # -- the agent script -----------------------------------------------------------------
+    def script(self, call: Call, args: Mapping[str, str]) -> Answer:
+        call.require("GET", "POST")
+        token = args["token"]
+        for record in self.fake.store.owned_all("registrationToken"):
+            if (
+                record.state == "active"
+                and record.removed is None
+                and tokens.token_matches(token, record.values["token"], call.now)
+            ):
+                script = tokens.agent_script(token, call.urls.cattle_url, client_ip(call.request))
+                return Response(script, status=200, content_type="text/plain; charset=utf-8")
+        raise not_found()
+
+
+def _version_document(self_url: str) -> dict[str, Any]:
+    return {
+        "id": API_VERSION,
+        "type": "apiVersion",
+        "links": {"self": self_url},
+        "actions": {},
+        "baseType": "apiVersion",
+    }
+
+
+def schema_document(schema: ResourceType, urls: Urls) -> dict[str, Any]:
+    return schema.document(urls.schema(schema.id), urls.collection(schema))
+
+
+def client_ip(request: Request) -> str:
+    """The first `X-Forwarded-For` address, else the peer's (Cattle's AddClientIpHeader)."""
+    forwarded = request.environ.get("HTTP_X_FORWARDED_FOR", "")
+    return forwarded.split(",")[0].strip() or request.remote_addr or ""
+
+
+def request_body(call: Call) -> dict[str, Any]:
+    """The request body (strict JSON whatever the Content-Type) merged over the query."""
+    request = call.request
+    body: dict[str, Any]
+    if request.mimetype == "multipart/form-data":
+        body = dict(request.form.items())
+    else:
+        raw = request.get_data(cache=True)
+        if request.mimetype == FORM_TYPE and not raw.lstrip().startswith((b"{", b"[")):
+            # A real form post; a JSON body sent with curl's default form type is still JSON.
+            try:
+                body = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+            except (UnicodeDecodeError, ValueError):
+                raise invalid_body() from None
+        else:
+            body = parse_json_body(raw)
+    for key in dict.fromkeys(k for k, _ in call.params):
+        if key not in body:
+            values = [v for k, v in call.params if k == key]
+            body[key] = values[0] if len(values) == 1 else values
+    return body

@@ -1,0 +1,164 @@
+"""What some types do beyond the generic resource: a declaration names its behaviour
+(`ResourceType.hook`), and the resource layer and renderer call it without asking which type
+they hold.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from fakerancher import tokens
+from fakerancher.auth import digest
+from fakerancher.errors import ApiError
+from fakerancher.store import Record
+from fakerancher.validation import parse_id
+
+if TYPE_CHECKING:
+    from fakerancher.urls import Urls
+
+AGENT_IMAGE_STATES = frozenset({"requested", "registering"})
+
+
+class Behaviour:
+    """The generic resource: nothing extra."""
+
+    # Computed keys shown although no schema field declares them.
+    extra_output: tuple[str, ...] = ()
+    # Values a restored row must carry (issued once, never derived again).
+    restored_values: tuple[str, ...] = ()
+
+    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+        """Complete the values of a row about to be created; returns the values shown in the
+        create answer only."""
+        return {}
+
+    def kind(self, record: Record) -> str:
+        return record.type
+
+    def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:
+        """Field values derived at render time."""
+        return {}
+
+    def links(self, record: Record, computed: Mapping[str, Any]) -> dict[str, str]:
+        return {}
+
+
+class AgentRegistration(Behaviour):
+    """registrationToken: a key pair and the token string issued once, at create; the agent
+    command and script URL once the create process generated them."""
+
+    extra_output = ("windowsCommand",)
+    restored_values = ("token",)
+
+    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+        public, secret = tokens.generate_key_pair(rng)
+        values |= {"publicValue": public, "secretValue": secret}
+        values["token"] = tokens.make_token(public, secret, now)
+        return {}
+
+    def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:
+        if record.state in AGENT_IMAGE_STATES:
+            return dict.fromkeys(("token", "registrationUrl", "command", "image"))
+        token = record.values["token"]
+        url = urls.script(token)
+        return {
+            "token": token,
+            "registrationUrl": url,
+            "command": tokens.register_command(url),
+            "image": tokens.AGENT_IMAGE,
+            "windowsCommand": tokens.WINDOWS_COMMAND,
+        }
+
+    def links(self, record: Record, computed: Mapping[str, Any]) -> dict[str, str]:
+        url = computed.get("registrationUrl")
+        return {"registrationUrl": url} if url else {}
+
+
+class KeyPair(Behaviour):
+    """apiKey: generated keys unless a public value is given (then the secret is what was
+    sent, possibly none); the secret is kept as a digest and shown in the create answer."""
+
+    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+        secret = values.pop("secretValue", None)
+        if values.get("publicValue") is None:
+            values["publicValue"], secret = tokens.generate_key_pair(rng)
+        values["secretDigest"] = None if secret is None else digest(secret)
+        return {"secretValue": secret}
+
+
+class Account(Behaviour):
+    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+        values.setdefault("kind", "user")
+        return {}
+
+    def kind(self, record: Record) -> str:
+        return str(record.values.get("kind") or "user")
+
+    def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:
+        external = record.values.get("externalId")
+        identity = (
+            f"{record.values.get('externalIdType')}:{external}"
+            if external is not None
+            else f"rancher_id:{record.id}"
+        )
+        return {"identity": f"1i!{identity}"}
+
+
+class Environment(Behaviour):
+    """project: members are rows of their own; `members` is never stored on the project."""
+
+    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+        values.pop("members", None)
+        for flag in ("kubernetes", "mesos", "publicDns", "swarm", "virtualMachine"):
+            values.setdefault(flag, False)
+        values.setdefault("allowSystemRole", False)
+        return {}
+
+    def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:
+        return {"members": None}
+
+
+class Membership(Behaviour):
+    """projectMember: who (an account id, shown as `1a7`) holds which role in a project."""
+
+    def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:
+        external = record.values.get("externalId")
+        if record.values.get("externalIdType") == "rancher_id" and isinstance(external, int):
+            external = f"1a{external}"
+        return {"externalId": external, "name": account_name}
+
+
+BEHAVIOURS: dict[str | None, Behaviour] = {
+    None: Behaviour(),
+    "registrationToken": AgentRegistration(),
+    "apiKey": KeyPair(),
+    "account": Account(),
+    "project": Environment(),
+    "projectMember": Membership(),
+}
+
+
+def parse_members(raw: Any) -> list[dict[str, Any]]:
+    """`members` of a project create or `setmembers`: each needs externalId, externalIdType
+    and role, and one must be an owner (Cattle's ProjectMemberResourceManager#setMembers)."""
+    members: list[dict[str, Any]] = []
+    for item in raw:
+        if not isinstance(item, dict) or any(
+            not isinstance(item.get(k), str) or not item.get(k)
+            for k in ("externalId", "externalIdType", "role")
+        ):
+            raise ApiError(400, "InvalidFormat", message="Member format invalid")
+        external: Any = item["externalId"]
+        if item["externalIdType"] == "rancher_id":
+            parsed = parse_id(external) if not external.isdigit() else int(external)
+            if parsed is None:
+                raise ApiError(400, "InvalidFormat", message="Member format invalid")
+            external = parsed
+        members.append(
+            {"externalId": external, "externalIdType": item["externalIdType"], "role": item["role"]}
+        )
+    if not any(member["role"] == "owner" for member in members):
+        raise ApiError(400, "InvalidFormat", message="Members list does not have an owner")
+    return members
