@@ -501,6 +501,7 @@ PROJECT_MEMBER = ResourceType(
     actions=(),
     account_link=False,
     ownership="member",
+    hook="projectMember",
     includeable_links=("project",),
     reference_links={"project": "projectId"},
     filters={

@@ -115,7 +115,13 @@ class _TimeoutClient(cattle.Client):  # type: ignore[misc]  # cattle is untyped
         super()._load_schemas(force)
 
 
-def cattle_client(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> cattle.Client:
+def cattle_client(
+    url: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    access_key: str = ACCESS_KEY,
+    secret_key: str = SECRET_KEY,
+) -> cattle.Client:
     """A `cattle.Client` for `url`: an API URL (`…/v1`, `…/v1/schemas`) is used as given, a
     bare server root gets `/v1/schemas`, as in Cattle's own tests (with `cache=False`).
     """
@@ -123,7 +129,7 @@ def cattle_client(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> cattle.Clien
     if "/v1" not in url:
         url = url.rstrip("/") + "/v1/schemas"
     return _TimeoutClient(
-        timeout, access_key=ACCESS_KEY, secret_key=SECRET_KEY, url=url, cache=False
+        timeout, access_key=access_key, secret_key=secret_key, url=url, cache=False
     )
 
 

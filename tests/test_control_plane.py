@@ -492,7 +492,12 @@ def test_state_round_trip_keeps_resources_and_pending_transitions(driver: Driver
     assert records["1sp2"]["pending"]["readsLeft"] == 1
     assert records["1c1"]["pending"]["due"] == T0_EPOCH + 10
     assert records["1a5"]["pending"] is None
-    assert saved["sequences"] == {"credential": 2, "storagePool": 3, "account": 6}
+    assert saved["sequences"] == {
+        "credential": 2,
+        "storagePool": 3,
+        "account": 6,
+        "projectMember": 2,
+    }
     assert saved["clock"]["frozenAt"] == T0_EPOCH
     assert saved["transitions"]["purgeAfter"] == 60
     assert len(saved["transitions"]["rules"]) == 3
