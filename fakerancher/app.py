@@ -24,7 +24,7 @@ from fakerancher.calls import loggable_body, loggable_query
 from fakerancher.errors import ApiError, method_not_allowed
 from fakerancher.faults import ConnectionDropped
 from fakerancher.limits import MAX_BODY_BYTES, buffer_unsized_body, request_too_large
-from fakerancher.render import Renderer, format_account_id
+from fakerancher.render import Renderer, format_account_id, kind_of
 from fakerancher.schemas import lookup
 from fakerancher.urls import API_VERSION, Urls
 
@@ -245,12 +245,11 @@ class CattleApp:
         headers.add("X-API-Schemas", urls.schemas)
         if caller is not None:
             user = caller.user
-            behaviour_kind = "project" if user.type == "project" else user.values.get("kind")
             headers.extend(
                 (
                     ("X-API-Account-Id", format_account_id(caller.account_id)),
                     ("X-API-User-Id", format_account_id(user.id)),
-                    ("X-API-Account-Kind", str(behaviour_kind or "")),
+                    ("X-API-Account-Kind", kind_of(user)),
                     ("X-API-Account-Name", str(user.values.get("name") or "")),
                     ("X-API-Client-IP", client_ip(request)),
                 )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from fakerancher.errors import ApiError
 from fakerancher.roles import MEMBER_ROLES, ROLES, Role, SchemaSet, role_of_kind
+from fakerancher.schemas import TYPES
 from fakerancher.store import ADMIN_ACCOUNT_ID, DEFAULT_PROJECT_ID, Record, Store
 
 REALM = 'Basic realm="Enter API access key and secret key as username and password"'
@@ -109,7 +110,7 @@ def resolve(store: Store, user: Record | None, requested: Record | None, named: 
         if not named:
             return Caller(user, DEFAULT_PROJECT_ID, ROLES["anonymous"], False, True)
         return Caller(user, _enterable(requested).id, ROLES["owner"], True, True)
-    if user.type == "project":  # an environment key: its project only
+    if TYPES[user.type].environment:  # an environment key: its project only
         if named and (requested is None or requested.id != user.id):
             raise ApiError(403)
         return Caller(user, user.id, ROLES["project"], scoped=True)

@@ -51,8 +51,6 @@ class FakeRancher:
         access_control: bool = False,
         reveal_secrets: bool = False,
     ) -> None:
-        from fakerancher.app import CattleApp
-
         self.url = url.rstrip("/")
         # Test-only: the call log keeps secrets, and `/_fake/secrets/<id>` answers.
         self.reveal_secrets = reveal_secrets
@@ -71,7 +69,7 @@ class FakeRancher:
         self.store = Store(self.transitions, seed)
         self.resources = Resources(self.store)
         self._add_default_project()
-        self.wsgi_app: CattleApp = CattleApp(self)
+        self._app: CattleApp | None = None
         self._servers: list[LiveServer] = []
         self._configured_url = self.url
 
@@ -108,6 +106,17 @@ class FakeRancher:
             self.store.settle(now)
             with self.store.transaction():
                 yield now
+
+    @property
+    def wsgi_app(self) -> CattleApp:
+        """The WSGI app serving this fake (made, and werkzeug imported, on first use)."""
+        if self._app is None:
+            with self.lock:
+                if self._app is None:
+                    from fakerancher.app import CattleApp
+
+                    self._app = CattleApp(self)
+        return self._app
 
     def _settle_at(self, moment: float) -> None:
         """Before the clock moves: what is due by the old time completes first, so a move's

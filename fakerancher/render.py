@@ -10,7 +10,7 @@ from typing import Any
 from fakerancher.behaviours import BEHAVIOURS
 from fakerancher.lifecycle import DEFAULT_TRANSITIONING_MESSAGE, is_transitioning
 from fakerancher.roles import SchemaSet
-from fakerancher.schemas import ID_PREFIX, ResourceType, lookup
+from fakerancher.schemas import ID_PREFIX, TYPES, ResourceType, lookup
 from fakerancher.store import Record
 from fakerancher.urls import Urls
 
@@ -28,6 +28,11 @@ def format_id(rtype: ResourceType, record_id: int) -> str:
 
 def format_account_id(account_id: int) -> str:
     return f"{ID_PREFIX['account']}{account_id}"
+
+
+def kind_of(record: Record) -> str:
+    """A row's `kind`: its type, or an account's kind (`admin`, `user`, ...)."""
+    return BEHAVIOURS[TYPES[record.type].hook].kind(record)
 
 
 class Renderer:

@@ -139,7 +139,7 @@ class Resources:
     def listing(self, rtype: ResourceType, caller: Caller, include_removed: bool) -> list[Record]:
         """The rows of one type the caller sees, id ascending; removed ones only on request."""
         account = caller.visible_account
-        if rtype.ownership == "account" and account is not None:
+        if rtype.ownership == "owned" and account is not None:
             candidates: Any = self.store.owned(rtype.id, account)
         else:
             candidates = self.store.owned_all(rtype.id)
@@ -322,9 +322,10 @@ class Resources:
             parsed = parse_id(raw)
             if parsed is None:
                 return None
-            if field.reference_type == "account":
-                return parsed if self.store.account(parsed) is not None else None
-            record = self.store.get(field.reference_type, parsed)
+            target = field.reference_type
+            if TABLE_OF[target] == target:  # a base type: any row of its table (an account)
+                return parsed if self.store.holds(target, parsed) else None
+            record = self.store.get(target, parsed)
             if record is None or record.account_id != owner:
                 return None
             return parsed

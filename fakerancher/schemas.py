@@ -119,9 +119,12 @@ class ResourceType:
     listed_in_root: bool = True
     # Whether resources carry an `account` link (a project is itself the account).
     account_link: bool = True
-    # Whose rows a caller sees: `account` (the row's accountId), `self` (accounts: a caller
-    # sees itself), `membership` (projects: those it is a member of), `none` (schemas).
-    ownership: str = "account"
+    # Whose rows a caller sees: `owned` (by the row's accountId), `self` (accounts: a caller
+    # sees itself), `membership` (projects: those it is a member of), `member` (the members
+    # of the project in scope), `none` (schemas).
+    ownership: str = "owned"
+    # Rows of this type are environments: accounts that keys belong to and requests enter.
+    environment: bool = False
     # Behaviour the resource layer adds for this type, by name (see `resources.HOOKS`).
     hook: str | None = None
     # Actions that are not processes (always offered while the caller may act).
@@ -417,6 +420,7 @@ PROJECT = ResourceType(
     action_output="account",
     account_link=False,
     ownership="membership",
+    environment=True,
     hook="project",
     custom_actions=("setmembers", "delete"),
     owner_actions=True,
@@ -575,6 +579,9 @@ for _schema in ALL_SCHEMAS:
 def lookup(name: str) -> ResourceType | None:
     """Find a type by schema id or plural name, in any case (as Cattle's SchemaFactory does)."""
     return _BY_NAME.get(name.lower())
+
+
+TYPES: dict[str, ResourceType] = {t.id: t for t in RESOURCE_TYPES}
 
 
 def table_of(type_id: str) -> str:

@@ -276,3 +276,18 @@ def test_the_cattle_client_with_access_keys(fake: FakeRancher, admin: Auth) -> N
     with pytest.raises(gdapi.ApiError) as refused:
         cattle_client(fake.url, access_key=access, secret_key="wrong")
     assert refused.value.error.status == 401
+
+
+def test_a_fake_used_from_python_does_not_import_werkzeug() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from fakerancher import FakeRancher\n"
+        "fake = FakeRancher()\n"
+        "fake.create('registry', serverAddress='q.io')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'werkzeug'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
