@@ -22,10 +22,12 @@ from fakerancher.answers import RenderedDocuments, encode, json_response, text_r
 from fakerancher.auth import Caller
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
 from fakerancher.render import Renderer
+from fakerancher.roles import SchemaSet
 from fakerancher.schemas import SCHEMA, ResourceType
 from fakerancher.store import Record
-from fakerancher.urls import API_VERSION, Urls
+from fakerancher.urls import Urls
 from fakerancher.validation import invalid_body, parse_id, parse_json_body
+from fakerancher.versions import VERSIONS
 
 if TYPE_CHECKING:
     from fakerancher.fake import FakeRancher
@@ -34,14 +36,15 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 ACCOUNT_LINK = "account"  # every row's link to the account (project) it belongs to
 Answer = tuple[int, Any] | Response
 
+_VERSION = "<any(" + ", ".join(f"'{name}'" for name in VERSIONS) + "):version>"
 URL_MAP = Map(
     [
         Rule("/", endpoint="root"),
-        Rule(f"/{API_VERSION}", endpoint="version"),
-        Rule(f"/{API_VERSION}/scripts/<token>", endpoint="script"),
-        Rule(f"/{API_VERSION}/<type_name>", endpoint="collection"),
-        Rule(f"/{API_VERSION}/<type_name>/<resource_id>", endpoint="resource"),
-        Rule(f"/{API_VERSION}/<type_name>/<resource_id>/<link>", endpoint="link"),
+        Rule(f"/{_VERSION}", endpoint="version"),
+        Rule(f"/{_VERSION}/scripts/<token>", endpoint="script"),
+        Rule(f"/{_VERSION}/<type_name>", endpoint="collection"),
+        Rule(f"/{_VERSION}/<type_name>/<resource_id>", endpoint="resource"),
+        Rule(f"/{_VERSION}/<type_name>/<resource_id>/<link>", endpoint="link"),
     ],
     strict_slashes=False,
     merge_slashes=False,
@@ -68,6 +71,7 @@ class Call:
     params: list[tuple[str, str]]
     urls: Urls
     caller: Caller
+    schemas: SchemaSet  # the caller's, in the version the request names
     renderer: Renderer
     now: float
 
@@ -102,36 +106,32 @@ class ApiViews:
         return self.views[endpoint](call, args)
 
     def _type(self, call: Call, name: str) -> ResourceType:
-        rtype = call.caller.schemas.lookup(name)
+        rtype = call.schemas.lookup(name)
         if rtype is None:
             raise not_found()
         return rtype
 
     # -- discovery ------------------------------------------------------------------------
     def versions(self, call: Call, args: Mapping[str, str]) -> Answer:
-        call.require("GET")
-        base = call.urls.host_url.lower()
-        version = _version_document(f"{base}/{API_VERSION}")
-        collection = listing.plain_collection("apiVersion", call.request.base_url, [version])
-        collection["links"]["latest"] = f"{base}/{API_VERSION}"
-        return 200, collection
+        """`GET /`: Cattle 1.6 answers the root version's (`v1`) document there."""
+        return self.version(call, args)
 
     def version(self, call: Call, args: Mapping[str, str]) -> Answer:
         call.require("GET")
-        doc = _version_document(call.request.base_url)
+        doc = _version_document(call.schemas.version.name, call.request.base_url)
         links = doc["links"]
-        for rtype in sorted(call.caller.schemas, key=lambda t: t.plural):
+        for rtype in sorted(call.schemas, key=lambda t: t.plural):
             if "GET" in rtype.collection_methods:
                 links[rtype.plural] = call.urls.collection(rtype)
         return 200, doc
 
     def _schemas(self, call: Call) -> Answer:
         call.require("GET")
-        data = [schema_document(s, call.urls) for s in call.caller.schemas]
+        data = [schema_document(s, call.urls) for s in call.schemas]
         return 200, listing.plain_collection("schema", call.request.base_url, data)
 
     def _schema(self, call: Call, schema_id: str, link: str | None) -> Answer:
-        schema = call.caller.schemas.lookup(schema_id)
+        schema = call.schemas.lookup(schema_id)
         if schema is None or link is not None:
             raise not_found()
         call.require("GET")
@@ -151,6 +151,12 @@ class ApiViews:
             record = resources.create(rtype, call.caller, request_body(call), call.now)
             return 201, self._shown(call, record)
         call.require("GET")
+        if rtype.plain_listing:
+            records = resources.listing(rtype, call.caller, listing.wants_removed(call.params))
+            page = listing.plain_filter(records, call.params)
+            items = ",".join(self._rendered_text(call, record) for record in page)
+            doc = listing.plain_collection(rtype.id, call.request.base_url, [])
+            return text_response(200, encode(doc).replace('"data":[]', f'"data":[{items}]', 1))
         query = listing.parse_query(rtype, call.params)
         records = resources.listing(rtype, call.caller, query.include_removed)
         return self._collection_answer(call, rtype, records, query)
@@ -253,7 +259,7 @@ class ApiViews:
         call.require("GET")
         child = rtype.child_links.get(name)
         if child is not None:
-            child_type = call.caller.schemas.lookup(child[0])
+            child_type = call.schemas.lookup(child[0])
             if child_type is None:
                 raise not_found()
             query = listing.parse_query(child_type, call.params)
@@ -302,9 +308,9 @@ class ApiViews:
         raise not_found()
 
 
-def _version_document(self_url: str) -> dict[str, Any]:
+def _version_document(version: str, self_url: str) -> dict[str, Any]:
     return {
-        "id": API_VERSION,
+        "id": version,
         "type": "apiVersion",
         "links": {"self": self_url},
         "actions": {},

@@ -25,8 +25,10 @@ from fakerancher.errors import ApiError, method_not_allowed
 from fakerancher.faults import ConnectionDropped
 from fakerancher.limits import MAX_BODY_BYTES, buffer_unsized_body, request_too_large
 from fakerancher.render import Renderer, format_account_id, kind_of
+from fakerancher.roles import SchemaSet
 from fakerancher.schemas import lookup
-from fakerancher.urls import API_VERSION, Urls
+from fakerancher.urls import Urls
+from fakerancher.versions import VERSIONS
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -38,7 +40,7 @@ log = logging.getLogger("fakerancher")
 
 SUPPORTED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 RANCHER_VERSION = "v1.6.30"
-_PROJECT_PATH = re.compile(rf"/{API_VERSION}/projects/([^/]+)(/.+)")
+_PROJECT_PATH = re.compile(r"/([^/]+)/projects/([^/]+)(/.+)")
 CONTROL_PREFIX = "/_fake"  # the control plane's routes (fakerancher.control)
 _STATIC_HEADERS = (
     ("X-Rancher-Version", RANCHER_VERSION),
@@ -175,6 +177,7 @@ class CattleApp:
                 path, urls, raw_project = _scope(request, urls)
                 caller = self._caller(request, path, raw_project)
                 method = _method(request)
+                schemas = caller.schemas(VERSIONS[urls.version])
                 call = Call(
                     request=request,
                     method=method,
@@ -182,7 +185,8 @@ class CattleApp:
                     params=_params(request),
                     urls=urls,
                     caller=caller,
-                    renderer=self._renderer(urls, now, method, caller, request),
+                    schemas=schemas,
+                    renderer=self._renderer(urls, now, method, caller, schemas, request),
                     now=now,
                 )
                 result = self.api.dispatch(call)
@@ -201,7 +205,13 @@ class CattleApp:
         return response
 
     def _renderer(
-        self, urls: Urls, now: float, method: str, caller: auth.Caller, request: Request
+        self,
+        urls: Urls,
+        now: float,
+        method: str,
+        caller: auth.Caller,
+        schemas: SchemaSet,
+        request: Request,
     ) -> Renderer:
         resources = self.fake.resources
         store = self.fake.store
@@ -214,7 +224,7 @@ class CattleApp:
             urls,
             now,
             method,
-            caller.schemas,
+            schemas,
             lambda rtype, record: resources.actions(rtype, caller, record),
             name_of,
             action_links=_wants_action_links(request),
@@ -225,7 +235,7 @@ class CattleApp:
         environ = request.environ
         store = self.fake.store
         user = auth.key_account(store, environ.get("HTTP_AUTHORIZATION"))
-        scripts = path.startswith(f"/{API_VERSION}/scripts/")
+        scripts = path.split("/")[2:3] == ["scripts"]
         if user is None and not scripts:
             enforced = environ.get("HTTP_X_ENFORCE_AUTHENTICATION", "").lower() == "true"
             if self.fake.access_control or enforced:
@@ -272,7 +282,7 @@ def _target(request: Request) -> Target:
     path = request.path.rstrip("/")
     match = _PROJECT_PATH.fullmatch(path)
     if match:
-        path = f"/{API_VERSION}{match.group(2)}"
+        path = f"/{match.group(1)}{match.group(3)}"
     found = route(path)
     if found is None:
         return Target()
@@ -287,16 +297,23 @@ def _target(request: Request) -> Target:
 
 
 def _scope(request: Request, urls: Urls) -> tuple[str, Urls, str | None]:
-    """The path to route, the URLs to emit and the project the request names, if any: by
-    path (`/v1/projects/<id>/...`, which also scopes every URL emitted), `X-API-Project-Id`
-    or `projectId`."""
+    """The path to route, the URLs to emit (in the version the path names) and the project the
+    request names, if any: by path (`/<version>/projects/<id>/...`, which also scopes every URL
+    emitted), `X-API-Project-Id` or `projectId`."""
     path = request.path
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
+    version = path.split("/")[1] if path.count("/") >= 1 else ""
+    if version in VERSIONS:
+        urls = urls.in_version(version)
     match = _PROJECT_PATH.fullmatch(path)
-    if match and not match.group(2).lower().startswith("/projectmembers"):
-        raw_project = match.group(1)
-        return f"/{API_VERSION}{match.group(2)}", urls.scoped_to(raw_project), raw_project
+    if (
+        match
+        and match.group(1) in VERSIONS
+        and not match.group(3).lower().startswith("/projectmembers")
+    ):
+        raw_project = match.group(2)
+        return f"/{version}{match.group(3)}", urls.scoped_to(raw_project), raw_project
     return path, urls, request.environ.get("HTTP_X_API_PROJECT_ID") or _arg(request, "projectId")
 
 

@@ -24,6 +24,7 @@ from fakerancher.errors import ApiError
 from fakerancher.roles import MEMBER_ROLES, ROLES, Role, SchemaSet, role_of_kind
 from fakerancher.schemas import TYPES
 from fakerancher.store import ADMIN_ACCOUNT_ID, DEFAULT_PROJECT_ID, Record, Store
+from fakerancher.versions import V1, ApiVersion
 
 REALM = 'Basic realm="Enter API access key and secret key as username and password"'
 # An account acts while in one of these states (AccountDaoImpl#getAccountActiveStates).
@@ -53,9 +54,8 @@ class Caller:
     # it sets `accountId` on what it makes and owns every project it enters.
     acts_for_all: bool = False
 
-    @property
-    def schemas(self) -> SchemaSet:
-        return self.role.schemas
+    def schemas(self, version: ApiVersion = V1) -> SchemaSet:
+        return self.role.schemas(version)
 
     @property
     def reads_all(self) -> bool:

@@ -5,20 +5,28 @@ they hold.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fakerancher import tokens
 from fakerancher.auth import digest
 from fakerancher.errors import ApiError
-from fakerancher.store import Record
+from fakerancher.store import Record, Store
 from fakerancher.validation import parse_id
 
 if TYPE_CHECKING:
     from fakerancher.urls import Urls
 
 AGENT_IMAGE_STATES = frozenset({"requested", "registering"})
+DEFAULT_TEMPLATE = "Cattle"
+# The public project templates of Rancher 1.6's catalog, by name, and their orchestration.
+PUBLIC_TEMPLATES = (
+    ("Cattle", "cattle"),
+    ("Kubernetes", "kubernetes"),
+    ("Mesos", "mesos"),
+    ("Swarm", "swarm"),
+    ("Windows", "windows"),
+)
 
 
 class Behaviour:
@@ -29,7 +37,7 @@ class Behaviour:
     # Values a restored row must carry (issued once, never derived again).
     restored_values: tuple[str, ...] = ()
 
-    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+    def prepare(self, values: dict[str, Any], store: Store, now: float) -> dict[str, Any]:
         """Complete the values of a row about to be created; returns the values shown in the
         create answer only."""
         return {}
@@ -52,8 +60,8 @@ class AgentRegistration(Behaviour):
     extra_output = ("windowsCommand",)
     restored_values = ("token",)
 
-    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
-        public, secret = tokens.generate_key_pair(rng)
+    def prepare(self, values: dict[str, Any], store: Store, now: float) -> dict[str, Any]:
+        public, secret = tokens.generate_key_pair(store.random)
         values |= {"publicValue": public, "secretValue": secret}
         values["token"] = tokens.make_token(public, secret, now)
         return {}
@@ -80,16 +88,16 @@ class KeyPair(Behaviour):
     """apiKey: generated keys unless a public value is given (then the secret is what was
     sent, possibly none); the secret is kept as a digest and shown in the create answer."""
 
-    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+    def prepare(self, values: dict[str, Any], store: Store, now: float) -> dict[str, Any]:
         secret = values.pop("secretValue", None)
         if values.get("publicValue") is None:
-            values["publicValue"], secret = tokens.generate_key_pair(rng)
+            values["publicValue"], secret = tokens.generate_key_pair(store.random)
         values["secretDigest"] = None if secret is None else digest(secret)
         return {"secretValue": secret}
 
 
 class Account(Behaviour):
-    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+    def prepare(self, values: dict[str, Any], store: Store, now: float) -> dict[str, Any]:
         values.setdefault("kind", "user")
         return {}
 
@@ -107,13 +115,32 @@ class Account(Behaviour):
 
 
 class Environment(Behaviour):
-    """project: members are rows of their own; `members` is never stored on the project."""
+    """project: members are rows of their own (`members` is never stored on the project); its
+    orchestration comes from its project template, the `Cattle` one unless it names another
+    (`project.template.default.name`)."""
 
-    def prepare(self, values: dict[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
+    def prepare(self, values: dict[str, Any], store: Store, now: float) -> dict[str, Any]:
         values.pop("members", None)
         for flag in ("kubernetes", "mesos", "publicDns", "swarm", "virtualMachine"):
             values.setdefault(flag, False)
         values.setdefault("allowSystemRole", False)
+        template_id = values.get("projectTemplateId")
+        template = None if template_id is None else store.get("projectTemplate", template_id)
+        if template is None:
+            template = next(
+                (
+                    t
+                    for t in store.owned_all("projectTemplate")
+                    if t.values.get("name") == DEFAULT_TEMPLATE
+                ),
+                None,
+            )
+        values["projectTemplateId"] = None if template is None else template.id
+        values["orchestration"] = (
+            "cattle" if template is None else template.values.get("orchestration", "cattle")
+        )
+        values.setdefault("healthState", "healthy")
+        values.setdefault("version", "2")
         return {}
 
     def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:

@@ -329,7 +329,7 @@ class FakeRancher:
         ]
 
     def _type(self, name: str, caller: auth.Caller) -> ResourceType:
-        rtype = caller.schemas.lookup(name)
+        rtype = caller.schemas().lookup(name)
         if rtype is None or rtype.ownership == "none":
             raise ValueError(f"unknown resource type {name!r}")
         return rtype
@@ -351,7 +351,7 @@ class FakeRancher:
             Urls(self.url),
             now,
             method,
-            caller.schemas,
+            caller.schemas(),
             lambda rtype, record: self.resources.actions(rtype, caller, record),
             name_of,
         )

@@ -58,6 +58,8 @@ PROCESSES: dict[str, Process] = {
             "removed",
         ),
         _simple("purge", ("removed",), "purging", "purged"),
+        # account.upgrade (projects on /v2-beta).
+        _simple("upgrade", ("active",), "upgrading", "active"),
         Process(
             "update",
             frozenset(("inactive", "active")),

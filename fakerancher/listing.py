@@ -106,6 +106,8 @@ def value_getter(name: str) -> Callable[[Record], Any]:
 
 
 def _operand(fdef: Field, raw: str) -> Any:
+    if fdef.type == "boolean":
+        return raw.strip().lower() == "true"
     if fdef.is_reference or fdef.name == "id":
         parsed = parse_id(raw)
         return -1 if parsed is None else parsed
@@ -203,6 +205,27 @@ def apply(records: list[Record], query: CollectionQuery) -> tuple[list[Record], 
             return pick(end, records, key=key)[query.offset :], True
         records = sorted(records, key=key, reverse=query.descending)
     return records[query.offset : end], len(records) > end
+
+
+def wants_removed(params: Params) -> bool:
+    return any(key == "_removed" for key, _ in params)
+
+
+def plain_filter(records: list[Record], params: Params) -> list[Record]:
+    """What a list with no filtering machinery (projects) honours: `id`, `uuid` and `name`
+    (the first value of each; `name` in any case)."""
+    wanted: dict[str, str] = {}
+    for key, value in params:
+        wanted.setdefault(key, value)
+    if "id" in wanted:
+        record_id = parse_id(wanted["id"])
+        records = [r for r in records if r.id == record_id]
+    if "uuid" in wanted:
+        records = [r for r in records if r.uuid == wanted["uuid"]]
+    if "name" in wanted:
+        name = wanted["name"].lower()
+        records = [r for r in records if str(r.values.get("name") or "").lower() == name]
+    return records
 
 
 # -- the collection document ----------------------------------------------------------------

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fakerancher.auth import Caller, member_role
-from fakerancher.behaviours import BEHAVIOURS, Behaviour, parse_members
+from fakerancher.behaviours import BEHAVIOURS, PUBLIC_TEMPLATES, Behaviour, parse_members
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
 from fakerancher.lifecycle import PROCESSES, available_actions
-from fakerancher.schemas import Field, ResourceType
+from fakerancher.schemas import TYPES, Field, ResourceType
 from fakerancher.store import ADMIN_ACCOUNT_ID, TABLE_OF, Record, Store
 from fakerancher.validation import parse_id, validate_create, validate_update
 
@@ -49,6 +49,25 @@ class Resources:
                     values={"name": name, "description": None, "kind": kind},
                 )
             )
+        for name, orchestration in PUBLIC_TEMPLATES:
+            store.add(
+                Record(
+                    type="projectTemplate",
+                    id=store.next_id("projectTemplate"),
+                    account_id=ADMIN_ACCOUNT_ID,
+                    uuid=store.new_uuid(),
+                    created=int(now),
+                    state="active",
+                    values={
+                        "name": name,
+                        "description": f"Default {name} template",
+                        "isPublic": True,
+                        "externalId": f"catalog://library:project-templates:{orchestration}:0",
+                        "stacks": [],
+                        "orchestration": orchestration,
+                    },
+                )
+            )
         project = self.add_project("Default", project_created, project_id=default_project_id)
         project.uuid = "adminProject"
         self.add_member(project, ADMIN_ACCOUNT_ID, "owner", now)
@@ -57,7 +76,7 @@ class Resources:
         store = self.store
         record_id = store.next_id("account") if project_id is None else project_id
         values: dict[str, Any] = {"name": name, "description": None}
-        BEHAVIOURS["project"].prepare(values, store.random, now)
+        BEHAVIOURS["project"].prepare(values, store, now)
         record = Record(
             type="project",
             id=record_id,
@@ -101,7 +120,7 @@ class Resources:
     # -- who sees what --------------------------------------------------------------------
     def visible(self, rtype: ResourceType, caller: Caller, record: Record) -> bool:
         ownership = rtype.ownership
-        if ownership == "none" or caller.reads_all:
+        if ownership in ("none", "shared") or caller.reads_all:
             return True
         if ownership == "self":
             return record.id == caller.account_id
@@ -175,7 +194,7 @@ class Resources:
         members = self._members_of_new_project(rtype, caller, values)
         self._check_unique(rtype, owner, values)
         store = self.store
-        once = behaviour(rtype).prepare(values, store.random, now)
+        once = behaviour(rtype).prepare(values, store, now)
         values.pop("accountId", None)
         record_id = store.next_id(TABLE_OF[rtype.id])
         record = Record(
@@ -326,7 +345,9 @@ class Resources:
             if TABLE_OF[target] == target:  # a base type: any row of its table (an account)
                 return parsed if self.store.holds(target, parsed) else None
             record = self.store.get(target, parsed)
-            if record is None or record.account_id != owner:
+            if record is None:
+                return None
+            if record.account_id != owner and TYPES[target].ownership != "shared":
                 return None
             return parsed
 

@@ -18,6 +18,7 @@ from fakerancher.schemas import (
     Field,
     ResourceType,
 )
+from fakerancher.versions import V1, ApiVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class Access:
     actions: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Role:
     name: str
     types: dict[str, Access]
@@ -40,20 +41,28 @@ class Role:
     # Sees `data`, `removeTime` and the admin-only fields.
     admin_fields: bool = False
 
-    @functools.cached_property
-    def schemas(self) -> SchemaSet:
-        return SchemaSet(self)
+    def schemas(self, version: ApiVersion = V1) -> SchemaSet:
+        """The role's schemas in one API version."""
+        return _schema_set(self, version)
+
+
+@functools.cache
+def _schema_set(role: Role, version: ApiVersion) -> SchemaSet:
+    return SchemaSet(role, version)
 
 
 class SchemaSet:
-    """A role's schemas: each type as the role sees it, looked up by id or plural, any case."""
+    """A role's schemas in one API version: each type as the role sees it there, looked up by
+    id or plural, in any case."""
 
-    def __init__(self, role: Role) -> None:
+    def __init__(self, role: Role, version: ApiVersion) -> None:
         self.role = role
+        self.version = version
         types: list[ResourceType] = []
-        for declared in RESOURCE_TYPES:
-            access = role.types.get(declared.id)
-            if access is None:
+        for known in RESOURCE_TYPES:
+            access = role.types.get(known.id)
+            declared = version.view(known)
+            if access is None or declared is None:
                 continue
             extra: tuple[Field, ...] = ()
             if role.admin_fields:
@@ -80,6 +89,7 @@ _ENVIRONMENT_TYPES = {
     "apiKey": Access("crud"),
     "project": Access("r"),
     "projectMember": Access("r"),
+    "projectTemplate": Access("r"),
     "registry": Access("crud"),
     "registryCredential": Access("crud"),
     "registrationToken": Access("cr"),
@@ -88,6 +98,7 @@ _ENVIRONMENT_TYPES = {
 _ADMIN_KEY = Access("crud", {"publicValue": "c", "secretValue": "co", "accountId": "c"})
 _ADMIN_ACCOUNT = Access("crud", {"kind": "cu", "uuid": "c"})
 _ADMIN_PROJECT = Access("crud", {"uuid": "c"})
+_ADMIN_TEMPLATE = Access("crud", {"isPublic": "cu"})
 
 
 def _without(types: dict[str, Access], *names: str) -> dict[str, Access]:
@@ -122,6 +133,7 @@ ROLES: dict[str, Role] = {
                 "apiKey": Access("crud"),
                 "project": Access("crud"),
                 "projectMember": Access("r"),
+                "projectTemplate": Access("crud"),
                 "registry": Access("r"),
                 "registryCredential": Access("r"),
                 "registrationToken": Access("r"),
@@ -134,6 +146,7 @@ ROLES: dict[str, Role] = {
                 "apiKey": _ADMIN_KEY,
                 "project": _ADMIN_PROJECT,
                 "projectMember": Access("r"),
+                "projectTemplate": _ADMIN_TEMPLATE,
                 "registry": Access("r"),
                 "registryCredential": Access("r"),
                 "registrationToken": Access("r"),
@@ -149,6 +162,7 @@ ROLES: dict[str, Role] = {
                 "apiKey": _ADMIN_KEY,
                 "project": Access("cr", {"uuid": "c"}),
                 "projectMember": Access("r"),
+                "projectTemplate": Access("r"),
                 "registry": Access("crud"),
                 "registryCredential": Access("crud"),
                 "registrationToken": Access("cr", {"accountId": "c"}),
@@ -164,6 +178,7 @@ ROLES: dict[str, Role] = {
                 "apiKey": _ADMIN_KEY,
                 "project": _ADMIN_PROJECT,
                 "projectMember": Access("r"),
+                "projectTemplate": _ADMIN_TEMPLATE,
                 "registry": Access("crud"),
                 "registryCredential": Access("crud", {"secretValue": "cu"}),
                 "registrationToken": Access("cr"),
@@ -182,6 +197,7 @@ ROLES: dict[str, Role] = {
                 "apiKey": _ADMIN_KEY,
                 "project": Access("crud"),
                 "projectMember": Access("r"),
+                "projectTemplate": _ADMIN_TEMPLATE,
                 "registry": Access("crud"),
                 "registryCredential": Access("crud"),
                 "registrationToken": Access("cr"),

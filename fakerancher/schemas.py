@@ -125,6 +125,9 @@ class ResourceType:
     ownership: str = "owned"
     # Rows of this type are environments: accounts that keys belong to and requests enter.
     environment: bool = False
+    # Lists honour only `id`, `uuid`, `name` (any case) and `all`: no filters, sort or
+    # pagination (Cattle's ProjectResourceManager).
+    plain_listing: bool = False
     # Behaviour the resource layer adds for this type, by name (see `resources.HOOKS`).
     hook: str | None = None
     # Actions that are not processes (always offered while the caller may act).
@@ -215,6 +218,7 @@ class ResourceType:
             "collectionFields": {},
             "resourceMethods": list(self.resource_methods),
             "collectionMethods": list(self.collection_methods),
+            "baseType": "schema",
         }
 
 
@@ -421,6 +425,7 @@ PROJECT = ResourceType(
     account_link=False,
     ownership="membership",
     environment=True,
+    plain_listing=True,
     hook="project",
     custom_actions=("setmembers", "delete"),
     owner_actions=True,
@@ -519,6 +524,37 @@ PROJECT_MEMBER = ResourceType(
     },
 )
 
+PROJECT_TEMPLATE = ResourceType(
+    id="projectTemplate",
+    plural="projectTemplates",
+    base_type="projectTemplate",
+    id_prefix="1pt",
+    fields=_ordered(
+        _common_fields(("activating", "active", "removed", "removing", "requested")),
+        Field("externalId", "string", create=True, update=True, nullable=True, max_length=255),
+        Field("isPublic", "boolean"),
+        Field("stacks", "array[catalogTemplate]", create=True, update=True, nullable=True),
+    ),
+    actions=("create", "remove"),
+    action_output="projectTemplate",
+    # Public templates are everybody's (the catalog's), whoever's account holds them.
+    ownership="shared",
+    filters={
+        "accountId": EQUALITY_MODIFIERS,
+        "created": ORDERED_MODIFIERS,
+        "description": STRING_MODIFIERS,
+        "externalId": STRING_MODIFIERS,
+        "id": ORDERED_MODIFIERS,
+        "isPublic": EQUALITY_MODIFIERS,
+        "kind": STRING_MODIFIERS,
+        "name": STRING_MODIFIERS,
+        "removeTime": ORDERED_MODIFIERS,
+        "removed": ORDERED_MODIFIERS,
+        "state": EQUALITY_MODIFIERS,
+        "uuid": STRING_MODIFIERS,
+    },
+)
+
 # What the admin roles see beside the rest (`data` and `removeTime` on every type, and each
 # type's admin-only fields), as the frozen v1 `admin` schemas add them.
 ADMIN_FIELDS = (
@@ -564,6 +600,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     API_KEY,
     PROJECT,
     PROJECT_MEMBER,
+    PROJECT_TEMPLATE,
     REGISTRATION_TOKEN,
     REGISTRY,
     REGISTRY_CREDENTIAL,

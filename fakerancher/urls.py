@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from fakerancher.schemas import ResourceType
 
-API_VERSION = "v1"
+API_VERSION = "v1"  # the version URLs are built for unless one is named
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,15 +19,19 @@ class Urls:
 
     host_url: str
     sub_context: str = ""
+    version: str = API_VERSION
     root: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        root = f"{self.host_url}/{API_VERSION}{self.sub_context}".lower()
+        root = f"{self.host_url}/{self.version}{self.sub_context}".lower()
         object.__setattr__(self, "root", root)
 
     def scoped_to(self, project_id: str) -> Urls:
-        """These URLs inside a project (`/v1/projects/<id>/...`)."""
-        return Urls(self.host_url, f"/projects/{project_id}")
+        """These URLs inside a project (`/<version>/projects/<id>/...`)."""
+        return Urls(self.host_url, f"/projects/{project_id}", self.version)
+
+    def in_version(self, version: str) -> Urls:
+        return Urls(self.host_url, self.sub_context, version)
 
     @property
     def schemas(self) -> str:
@@ -50,8 +54,8 @@ class Urls:
 
     def script(self, token: str) -> str:
         # Not lower-cased: the token is case-sensitive and `scripts` has no schema.
-        return f"{self.host_url}/{API_VERSION}{self.sub_context}/scripts/{token}"
+        return f"{self.host_url}/{self.version}{self.sub_context}/scripts/{token}"
 
     @property
     def cattle_url(self) -> str:
-        return f"{self.host_url}/{API_VERSION}"
+        return f"{self.host_url}/{self.version}"

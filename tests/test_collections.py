@@ -205,7 +205,6 @@ def test_credential_collection_spec_example_with_filter_and_sort(api: Client) ->
         ("registrycredentials", "registrycredential", "registryCredential", CREDENTIAL_FILTERS),
         ("registrationtokens", "registrationtoken", "registrationToken", CREDENTIAL_FILTERS),
         ("registries", "registry", "registry", REGISTRY_FILTERS),
-        ("projects", "project", "project", None),
     ],
 )
 def test_collection_document_shape(
@@ -246,11 +245,19 @@ def test_project_collection_lists_the_default_project(api: Client) -> None:
     doc = listing(api, "projects")
     assert ids(doc) == ["1a5"]
     assert doc["data"][0]["name"] == "Default"
-    assert ids(listing(api, "projects", "name=Default")) == ["1a5"]
-    assert ids(listing(api, "projects", "name_ne=Default")) == []
-    assert listing(api, "projects", "name_ne=Default")["filters"]["name"] == [
-        {"modifier": "ne", "value": "Default"}
-    ]
+    # Cattle's project list honours only id, uuid and name (in any case): no filters, sort or
+    # pagination (ProjectResourceManager; test_project_no_filters_and_sort).
+    assert (doc["sortLinks"], doc["filters"], doc["sort"], doc["pagination"]) == (
+        {},
+        {},
+        None,
+        None,
+    )
+    assert ids(listing(api, "projects", "name=DEFAULT")) == ["1a5"]
+    assert ids(listing(api, "projects", "uuid=adminProject")) == ["1a5"]
+    assert ids(listing(api, "projects", "id=1a5")) == ["1a5"]
+    assert ids(listing(api, "projects", "name=Other")) == []
+    assert ids(listing(api, "projects", "name_ne=Default&sort=name&limit=0")) == ["1a5"]
 
 
 def test_empty_collection(api: Client) -> None:
@@ -287,8 +294,8 @@ def test_project_scoped_collection_links_keep_the_project_path(api: Client) -> N
         ("REGISTRYCREDENTIALS", "registryCredential", "registrycredentials"),
         ("RegistrationToken", "registrationToken", "registrationtokens"),
         ("registrationTokens", "registrationToken", "registrationtokens"),
-        ("PROJECT", "project", "projects"),
-        ("Projects", "project", "projects"),
+        ("PROJECTMEMBER", "projectMember", "projectmembers"),
+        ("Accounts", "account", "accounts"),
     ],
 )
 def test_type_names_in_any_case_singular_or_plural(

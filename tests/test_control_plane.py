@@ -359,8 +359,18 @@ def test_reset_goes_back_to_the_initial_state(driver: Driver) -> None:
     assert driver.transitions()["purgeAfter"] is None
     assert driver.faults() == []
     assert driver.clock()["frozen"] is False
-    # The admin account 1a1 and the Default project 1a5, owned by the admin (member 1pm1).
-    assert [r["id"] for r in driver.export_state()["records"]] == ["1a1", "1a5", "1pm1"]
+    # The admin account 1a1, the Default project 1a5 owned by the admin (member 1pm1), and the
+    # public project templates.
+    assert [r["id"] for r in driver.export_state()["records"]] == [
+        "1a1",
+        "1a5",
+        "1pm1",
+        "1pt1",
+        "1pt2",
+        "1pt3",
+        "1pt4",
+        "1pt5",
+    ]
     projects = driver.get("/v1/projects").json()["data"]
     assert [(p["id"], p["name"], p["state"]) for p in projects] == [("1a5", "Default", "active")]
     assert driver.get("/v1/registries").json()["data"] == []
@@ -485,7 +495,14 @@ def test_state_round_trip_keeps_resources_and_pending_transitions(driver: Driver
     saved = driver.export_state()
     assert (saved["format"], saved["version"]) == ("fakerancher-state", 2)
     records = {r["id"]: r for r in saved["records"]}
-    assert set(records) == {"1a1", "1a5", "1pm1", "1sp1", "1sp2", "1c1"}
+    assert set(records) - {f"1pt{n}" for n in range(1, 6)} == {
+        "1a1",
+        "1a5",
+        "1pm1",
+        "1sp1",
+        "1sp2",
+        "1c1",
+    }
     assert [records[i]["state"] for i in ("1sp1", "1sp2", "1c1")] == ["deactivating"] * 3
     assert records["1sp1"]["pending"]["processes"] == ["deactivate"]
     assert records["1sp1"]["pending"]["due"] is None  # manual
@@ -497,6 +514,7 @@ def test_state_round_trip_keeps_resources_and_pending_transitions(driver: Driver
         "storagePool": 3,
         "account": 6,
         "projectMember": 2,
+        "projectTemplate": 6,
     }
     assert saved["clock"]["frozenAt"] == T0_EPOCH
     assert saved["transitions"]["purgeAfter"] == 60
@@ -539,7 +557,7 @@ def test_a_restored_seeded_fake_goes_on_exactly_as_the_original(driver: Driver) 
     assert driver.import_state(saved) is None
     assert continuation() == original
     uuids = [r["uuid"] for r in driver.export_state()["records"]]
-    assert len(uuids) == len(set(uuids)) == 6  # 3 seeded rows, 2 registries, a token
+    assert len(uuids) == len(set(uuids)) == 11  # 8 seeded rows, 2 registries, a token
 
 
 def _record_index(doc: dict[str, Any], record_id: str) -> int:

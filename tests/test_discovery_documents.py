@@ -381,6 +381,9 @@ SCHEMA_KEYS = [
     "collectionFields",
     "resourceMethods",
     "collectionMethods",
+    # Present on every schema since gdapi sends base types (cattle 7ecc9d6a5, 2016-09-30);
+    # confirmed by the v2-beta dump, the same Java code for v1.
+    "baseType",
 ]
 
 
@@ -450,12 +453,13 @@ def test_urls_follow_the_request_host_lower_cased(api: Client) -> None:
     assert body(created)["links"]["self"].startswith(f"{base}/registrationtokens/")
 
 
-def test_api_root_lists_the_v1_version(api: Client) -> None:
-    doc = get(api, f"{HOST}/")
-    assert doc["type"] == "collection"
-    assert doc["resourceType"] == "apiVersion"
-    assert [v["id"] for v in doc["data"]] == ["v1"]
-    assert doc["data"][0]["type"] == "apiVersion"
+def test_api_root_answers_the_v1_version_document(api: Client) -> None:
+    # Cattle 1.6 (since 80229bf25): `/` runs as the root version, v1.
+    response = api.get(f"{HOST}/")
+    assert response.headers["X-API-Schemas"] == SCHEMAS
+    doc = body(response)
+    assert (doc["id"], doc["type"], doc["links"]["self"]) == ("v1", "apiVersion", f"{HOST}/")
+    assert doc["links"]["registries"] == f"{BASE}/registries"
 
 
 # =========================================================================== discovery: schemas
@@ -502,7 +506,8 @@ def test_schema_fields_field_by_field(api: Client, schema_id: str) -> None:
 @pytest.mark.parametrize("schema_id", sorted(EXPECTED_SCHEMAS))
 def test_schema_document_matches_v1_dump(api: Client, schema_id: str) -> None:
     doc = schema_doc(api, schema_id)
-    expected = dict(EXPECTED_SCHEMAS[schema_id])
+    # The dumps predate `baseType` (2016-09-30), which every later schema carries.
+    expected = {**EXPECTED_SCHEMAS[schema_id], "baseType": "schema"}
     if expected["collectionFilters"] is None:
         expected["collectionFilters"] = doc["collectionFilters"]
     assert list(doc) == SCHEMA_KEYS

@@ -1,4 +1,4 @@
-"""Every role x every type x every operation, derived from the declarations (`schemas.py`, the
+"""Every API version x role x type x operation, derived from the declarations (`schemas.py`, the
 role overlays in `roles.py`) and checked through HTTP with a real key of that role.
 
 An allowed operation is never 405 (a create may still be refused by validation, a missing row
@@ -17,6 +17,7 @@ import requests
 from fakerancher import FakeRancher
 from fakerancher.roles import ROLES
 from fakerancher.schemas import RESOURCE_TYPES, ResourceType
+from fakerancher.versions import VERSIONS
 
 Auth = tuple[str, str]
 
@@ -56,22 +57,27 @@ def _auth(key: dict[str, Any]) -> Auth:
     return key["publicValue"], key["secretValue"]
 
 
-def methods(rtype: ResourceType, role: str) -> str:
+def methods(rtype: ResourceType, role: str, version: str) -> str:
+    """What the declarations say: the role's methods, where the version serves the type."""
     access = ROLES[role].types.get(rtype.id)
-    return "" if access is None else access.methods
+    if access is None or VERSIONS[version].view(rtype) is None:
+        return ""
+    return access.methods
 
 
 CELLS = [
-    (role, rtype.id, operation)
+    (version, role, rtype.id, operation)
+    for version in VERSIONS
     for role in REACHABLE
     for rtype in RESOURCE_TYPES
     for operation in ("list", "create", "update", "delete")
 ]
 
 
-@pytest.mark.parametrize(("role", "type_id", "operation"), CELLS)
+@pytest.mark.parametrize(("version", "role", "type_id", "operation"), CELLS)
 def test_cell(
     world: tuple[FakeRancher, dict[str, tuple[Auth, dict[str, str]]]],
+    version: str,
     role: str,
     type_id: str,
     operation: str,
@@ -79,8 +85,8 @@ def test_cell(
     fake, keys = world
     auth, headers = keys[role]
     rtype = next(t for t in RESOURCE_TYPES if t.id == type_id)
-    allowed = methods(rtype, role)
-    collection = f"{fake.url}/v1/{rtype.plural.lower()}"
+    allowed = methods(rtype, role, version)
+    collection = f"{fake.url}/{version}/{rtype.plural.lower()}"
     missing_row = f"{collection}/{rtype.id_prefix}99999"
     answer = {
         "list": lambda: requests.get(collection, auth=auth, headers=headers),
@@ -100,19 +106,20 @@ def test_cell(
     assert answer.json()["type"] in ("collection", "error", rtype.id)
 
 
+@pytest.mark.parametrize("version", list(VERSIONS))
 @pytest.mark.parametrize("role", REACHABLE)
 def test_schemas_of_each_role(
-    world: tuple[FakeRancher, dict[str, tuple[Auth, dict[str, str]]]], role: str
+    world: tuple[FakeRancher, dict[str, tuple[Auth, dict[str, str]]]], role: str, version: str
 ) -> None:
     fake, keys = world
     auth, headers = keys[role]
-    answer = requests.get(f"{fake.url}/v1/schemas", auth=auth, headers=headers)
+    answer = requests.get(f"{fake.url}/{version}/schemas", auth=auth, headers=headers)
     schemas = {s["id"]: s for s in answer.json()["data"]}
-    expected = {t.id for t in RESOURCE_TYPES if methods(t, role)} | {"schema"}
+    expected = {t.id for t in RESOURCE_TYPES if methods(t, role, version)} | {"schema"}
     assert set(schemas) == expected
     for type_id in expected - {"schema"}:
         rtype = next(t for t in RESOURCE_TYPES if t.id == type_id)
-        allowed = methods(rtype, role)
+        allowed = methods(rtype, role, version)
         doc = schemas[type_id]
         assert ("POST" in doc["collectionMethods"]) == ("c" in allowed)
         assert ("PUT" in doc["resourceMethods"]) == ("u" in allowed)

@@ -297,6 +297,7 @@ def test_reset_empties_the_fake_but_the_default_project() -> None:
         ("account", "1a1"),
         ("project", "1a5"),
         ("projectMember", "1pm1"),
+        *[("projectTemplate", f"1pt{n}") for n in range(1, 6)],
     ]
     assert fake.create("registry", serverAddress="quay.io")["id"] == "1sp1"
 
