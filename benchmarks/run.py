@@ -388,6 +388,52 @@ def bench_get(settings: Settings) -> list[Row]:
     ]
 
 
+def bench_versions(settings: Settings) -> list[Row]:
+    """The same requests on `/v2-beta` and on `/v1`, interleaved: a version is an overlay."""
+    from werkzeug.test import Client
+
+    from fakerancher import FakeRancher
+
+    fake = FakeRancher()
+    registry = fake.create("registry", serverAddress="quay.io")["id"]
+    for i in range(100):
+        fake.create("registryCredential", registryId=registry, email="a@b.c", publicValue=f"r{i}")
+    client = Client(fake.wsgi_app)
+
+    def exchange(version: str) -> Callable[[], None]:
+        paths = (
+            f"/{version}/registries/{registry}",
+            f"/{version}/registrycredentials?limit=100&sort=publicValue",
+            f"/{version}/projects/1a5",
+        )
+
+        def run() -> None:
+            for _ in range(settings.get_per_round):
+                for path in paths:
+                    if client.get(path).status_code != 200:
+                        raise AssertionError(path)
+
+        return run
+
+    exchange("v2-beta")()
+    exchange("v1")()
+    ours, theirs = interleaved(exchange("v2-beta"), exchange("v1"), settings.get_rounds)
+    value = median(ours) * MS
+    base = median(theirs) * MS
+    return [
+        Row(
+            "/v2-beta requests against /v1",
+            value,
+            base,
+            "ms",
+            "<= 1.1 x baseline",
+            value <= 1.1 * base,
+            note=f"{settings.get_per_round} x (GET by id, a page of 100, a project) per round "
+            "through werkzeug.test.Client; baseline: the same on /v1",
+        )
+    ]
+
+
 def bench_request_line(settings: Settings) -> list[Row]:
     """A 64 KiB request line (refused with 414) against a short one, on the live server."""
     import requests
@@ -643,6 +689,7 @@ BENCHES: dict[str, tuple[str, Callable[[Settings], list[Row]]]] = {
     "server": ("live server start + stop", bench_server),
     "get": ("GET by id via requests + mock_rancher", bench_get),
     "request-line": ("64 KiB request line, live server", bench_request_line),
+    "versions": ("/v2-beta requests against /v1", bench_versions),
     "list": ("list (filter, sort, limit 100)", bench_list),
     "memory": ("memory per stored credential", bench_memory),
     "threads": ("threads x creates, live server", bench_concurrency),

@@ -27,7 +27,8 @@ examples:
   fakerancher serve --port 0                # any free port; the URL is printed
   fakerancher serve --transition-delay 2    # processes take 2 s, as on a busy server
   fakerancher serve --state scenario.json   # load it at start, save it back on exit
-  fakerancher serve --api-key key:secret    # access control on: HTTP Basic key:secret
+  fakerancher serve --api-key key:secret    # access control on: the admin's key:secret
+  fakerancher serve --api-key k:s:1a5       # ... or an environment key of project 1a5
 
 Each request is logged on stderr. Ctrl-C (or SIGTERM) stops the server cleanly."""
 
@@ -73,9 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=_key_pair,
         action="append",
         default=[],
-        metavar="ACCESS:SECRET",
-        help="an environment API key of the Default project 1a5; once one is given, access "
-        "control is on and every API request needs one (HTTP Basic); repeatable",
+        metavar="ACCESS:SECRET[:ACCOUNT]",
+        help="an API key: of the admin account 1a1 (what Terraform and the rancher CLI are "
+        "given), or of ACCOUNT, an account or project id (1a5: an environment key of the "
+        "Default project); once one is given, access control is on and every API request "
+        "needs one (HTTP Basic); repeatable",
     )
     serve.add_argument(
         "--reveal-secrets",
@@ -87,11 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _key_pair(text: str) -> tuple[str, str]:
-    access, _, secret = text.partition(":")
+def _key_pair(text: str) -> tuple[str, str, str]:
+    access, _, rest = text.partition(":")
+    secret, _, account = rest.partition(":")
     if not access or not secret:
-        raise argparse.ArgumentTypeError("an API key is ACCESS:SECRET")
-    return access, secret
+        raise argparse.ArgumentTypeError("an API key is ACCESS:SECRET or ACCESS:SECRET:ACCOUNT")
+    return access, secret, account or "1a1"
 
 
 def _port(text: str) -> int:
@@ -151,9 +155,13 @@ def serve(args: argparse.Namespace) -> int:
             print(f"fakerancher: cannot load {state}: {problem}", file=sys.stderr)
             return 2
     known = {key["publicValue"] for key in fake.api_keys}  # e.g. from --state
-    for access, secret in args.api_key:
+    for access, secret, account in args.api_key:
         if access not in known:
-            fake.add_api_key(public_value=access, secret_value=secret)
+            try:
+                fake.add_api_key(account=account, public_value=access, secret_value=secret)
+            except ApiError as error:
+                print(f"fakerancher: cannot add API key {access}: {error}", file=sys.stderr)
+                return 2
         fake.access_control = True
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

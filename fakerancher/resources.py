@@ -285,7 +285,10 @@ class Resources:
         if PROCESSES["remove"].can_start(record.state):
             self.store.start(record, "remove", now)
         elif rtype.delete_deactivates_first and PROCESSES["deactivate"].can_start(record.state):
+            # Cattle deactivates an account at once on its way to removal: clients (Terraform)
+            # see `removing` next, never `deactivating`.
             self.store.start(record, "deactivate", now, ("remove",))
+            self.store.step(record, now)
         else:
             raise method_not_allowed()
         return record

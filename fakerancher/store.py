@@ -324,6 +324,11 @@ class Store:
         else:
             pending.reads_left -= 1
 
+    def step(self, record: Record, now: float) -> None:
+        """Complete `record`'s running process now (the next in its chain starts)."""
+        if record.pending is not None:
+            self._complete(record, now)
+
     def finish(self, record: Record, now: float) -> None:
         """Run `record`'s pending processes to their end now, whatever their policy."""
         while record.pending is not None:

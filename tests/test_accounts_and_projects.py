@@ -241,7 +241,7 @@ def test_update_deactivate_and_delete_a_project(fake: FakeRancher, admin: Auth) 
     requests.post(settle(fake, project, admin)["actions"]["activate"], auth=admin)
     assert settle(fake, project, admin)["state"] == "active"
     deleted = requests.delete(project["links"]["self"], auth=admin)  # active: deactivates first
-    assert (deleted.status_code, deleted.json()["state"]) == (200, "deactivating")
+    assert (deleted.status_code, deleted.json()["state"]) == (200, "removing")
     assert settle(fake, project, admin)["state"] == "removed"
     purged = requests.post(settle(fake, project, admin)["actions"]["purge"], auth=admin)
     assert purged.status_code == 202

@@ -20,6 +20,7 @@ MEASURES = (
     "page of 100 via requests + mock_rancher",
     "create + get via requests + mock_rancher",
     "64 KiB request line, live server",
+    "/v2-beta requests against /v1",
     "list 10,000 (filter, sort, limit 100)",
     "memory per stored credential",
     "8 threads x 50 creates, live server",
