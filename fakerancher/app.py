@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from fakerancher import listing, tokens
+from fakerancher import listing, people, tokens
 from fakerancher.answers import RenderedDocuments, encode, json_response, text_response
 from fakerancher.auth import ApiKey, unauthorized
 from fakerancher.calls import Call as LoggedCall
@@ -124,7 +124,12 @@ class CattleApp:
         return response(environ, start_response)
 
     def respond(self, request: Request) -> Response:
-        """The answer to one request; raises `ConnectionDropped` when a fault drops it."""
+        """The answer to one request, as a page when a person's browser asks (and the OpenAPI
+        document); raises `ConnectionDropped` when a fault drops it."""
+        return people.respond(self.fake, request, self.answer)
+
+    def answer(self, request: Request) -> Response:
+        """The API's own answer to one request (JSON for the API and the control plane)."""
         request.max_content_length = MAX_BODY_BYTES
         if request.path == CONTROL_PREFIX or request.path.startswith(f"{CONTROL_PREFIX}/"):
             return self.handle_control(request)
