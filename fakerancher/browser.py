@@ -450,7 +450,7 @@ def _json(value: Any, out: list[str], indent: str, actions: bool) -> None:
             if item is not None and _SECRET.search(key):
                 out.append(f'<span class="masked">"{MASK}"</span>')
             else:
-                _json(item, out, inner, key in ("actions", "actionLinks"))
+                _json(item, out, inner, actions or key in ("actions", "actionLinks"))
             out.append(",\n" if i < last else "\n")
         out.append(indent + "}")
     elif isinstance(value, list):

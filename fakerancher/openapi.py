@@ -312,8 +312,9 @@ def _shared_parameters() -> dict[str, Any]:
             "name": "projectId",
             "in": "path",
             "required": True,
-            "description": "The project (environment) the request acts in, e.g. 1a5",
+            "description": "The project (environment) the request acts in",
             "schema": {"type": "string"},
+            "example": "1a5",
         },
         "order": {
             "name": "order",

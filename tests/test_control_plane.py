@@ -45,7 +45,18 @@ CONTROL_ROUTES = {
     "/_fake/calls",
     "/_fake/auth",
 }
-CALL_FIELDS = {"method", "path", "query", "status", "type", "id", "action", "duration", "body", "at"}
+CALL_FIELDS = {
+    "method",
+    "path",
+    "query",
+    "status",
+    "type",
+    "id",
+    "action",
+    "duration",
+    "body",
+    "at",
+}
 
 
 class Driver:

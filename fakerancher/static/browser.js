@@ -45,19 +45,22 @@
     return node;
   }
 
-  function say(kind, ...parts) {
+  // The notice goes next to what it is about: the form, or the buttons that were pressed.
+  function say(kind, near, ...parts) {
+    const anchor = near && (near.closest(".card, .wrap, details") || near);
+    if (anchor) anchor.after(notice);
     notice.className = "notice " + kind;
     notice.replaceChildren(...parts);
   }
 
   // Cattle's error document as a person reads it: status, code, message, fieldName.
-  function refused(result, form) {
+  function refused(result, form, near) {
     const doc = result.doc || {};
     const parts = [el("strong", {}, `${result.status} ${doc.code || "error"}`)];
     if (doc.message && doc.message !== doc.code) parts.push(`: ${doc.message}`);
     if (doc.detail) parts.push(` (${doc.detail})`);
     if (doc.fieldName) parts.push(" — field ", el("strong", { id: "error-field" }, doc.fieldName));
-    say("error", el("span", { id: "error" }, ...parts));
+    say("error", form || near, el("span", { id: "error" }, ...parts));
     if (form && doc.fieldName) {
       const input = form.querySelector(`[name="${CSS.escape(doc.fieldName)}"]`);
       if (input) {
@@ -76,11 +79,11 @@
     const name = target.dataset.name || new URL(target.dataset.action).searchParams.get("action");
     const result = await call("POST", target.dataset.action);
     if (result.ok) {
-      say("ok", `${name}: ${result.doc && result.doc.state}`);
+      say("ok", target, `${name}: ${result.doc && result.doc.state}`);
       location.reload();
     } else {
       if (target.tagName === "BUTTON") target.disabled = false;
-      refused(result);
+      refused(result, null, target);
     }
   });
 
@@ -184,7 +187,7 @@
       try {
         body = read(form);
       } catch (error) {
-        say("error", `Not JSON: ${error.message}`);
+        say("error", form, `Not JSON: ${error.message}`);
         return;
       }
       const button = form.querySelector("button[type=submit]");
@@ -247,7 +250,7 @@
         if (result.ok) location.reload();
         else {
           remove.disabled = false;
-          refused(result);
+          refused(result, null, remove);
         }
       });
       document.getElementById("actions").append(remove);
