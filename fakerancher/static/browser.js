@@ -220,7 +220,7 @@
     const field = el("select", { id: "filter-field", "aria-label": "filter field" });
     const modifier = el("select", { id: "filter-modifier", "aria-label": "filter modifier" });
     const value = el("input", { id: "filter-value", "aria-label": "filter value", placeholder: "value" });
-    for (const name of names) field.append(el("option", { value: name }, name));
+    for (const name of names) field.append(el("option", { value: name, selected: name === "name" }, name));
     const modifiers = () => {
       modifier.replaceChildren(...(filters[field.value].modifiers || []).map((m) => el("option", { value: m }, m)));
     };
