@@ -15,6 +15,7 @@ public face.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from io import BytesIO
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from fakerancher.fake import FakeRancher
 
 Answer = Callable[[Request], Response]
+log = logging.getLogger("fakerancher")
 
 DASHBOARD_PATHS = frozenset({"/_fake", "/_fake/"})
 SUMMARY_PATH = "/_fake/summary"
@@ -38,9 +40,9 @@ def respond(fake: FakeRancher, request: Request, answer: Answer) -> Response:
     if path.endswith(("/openapi.json", "/openapi.json/")):
         match = _OPENAPI.fullmatch(path)
         if match is not None and request.method == "GET":
-            return _openapi(request, answer, match.group(1))
+            return _openapi(fake, request, answer, match.group(1))
     elif path == SUMMARY_PATH:
-        response = _summary(fake, request)
+        response = _guarded(fake, request, lambda: _summary(fake, request))
         return _as_page(request, response) if wants_html(request.environ) else response
     response = answer(request)
     if not wants_html(request.environ):
@@ -50,6 +52,22 @@ def respond(fake: FakeRancher, request: Request, answer: Answer) -> Response:
 
         return _page(response, dashboard_page(), response.status_code)
     return _as_page(request, response)
+
+
+def _guarded(fake: FakeRancher, request: Request, respond: Callable[[], Response]) -> Response:
+    """`respond()`, or Cattle's 500 document (logged) if it fails: never a traceback."""
+    try:
+        return respond()
+    except Exception:
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return _error(fake, 500)
+
+
+def _error(fake: FakeRancher, status: int) -> Response:
+    from fakerancher.errors import ApiError
+
+    body = ApiError(status).document(fake.store.new_error_id())
+    return Response(json.dumps(body), status=status, content_type="application/json; charset=utf-8")
 
 
 def wants_html(environ: dict[str, Any]) -> bool:
@@ -77,7 +95,11 @@ def _as_page(request: Request, response: Response) -> Response:
         return response
     from fakerancher.browser import render_page
 
-    page = render_page(doc, request.url, response.headers.get("X-API-Schemas"))
+    try:
+        page = render_page(doc, request.url, response.headers.get("X-API-Schemas"))
+    except Exception:  # a bug in the page must not cost the person the answer itself
+        log.exception("could not render %s %s as a page", request.method, request.path)
+        return response
     return _page(response, page, response.status_code)
 
 
@@ -94,7 +116,7 @@ def _page(source: Response, html: str, status: int) -> Response:
 
 
 # -- OpenAPI ----------------------------------------------------------------------------------
-def _openapi(request: Request, answer: Answer, root: str) -> Response:
+def _openapi(fake: FakeRancher, request: Request, answer: Answer, root: str) -> Response:
     """The OpenAPI document of `root` (`/v1`, `/v1/projects/1a5`), made from the schemas this
     caller gets there: the same authentication, scope and faults apply."""
     environ = dict(request.environ)
@@ -111,6 +133,10 @@ def _openapi(request: Request, answer: Answer, root: str) -> Response:
     schemas = answer(Request(environ))
     if schemas.status_code != 200 or schemas.mimetype != "application/json":
         return schemas
+    return _guarded(fake, request, lambda: _openapi_answer(schemas, root))
+
+
+def _openapi_answer(schemas: Response, root: str) -> Response:
     from fakerancher.openapi import openapi_document
 
     version = root.strip("/").split("/")[0]
@@ -127,9 +153,5 @@ def _summary(fake: FakeRancher, request: Request) -> Response:
     from fakerancher.dashboard import summary
 
     if request.method != "GET":
-        from fakerancher.errors import ApiError
-
-        error = ApiError(405)
-        body = error.document(fake.store.new_error_id())
-        return Response(json.dumps(body), status=405, content_type="application/json")
+        return _error(fake, 405)
     return Response(json.dumps(summary(fake)), content_type="application/json; charset=utf-8")

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 from werkzeug.test import Client
 
 from fakerancher import FakeRancher
+from fakerancher.faults import ConnectionDropped
 
 RESERVED = {"sort", "order", "limit", "marker", "_removed", "include"}
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120", "Accept": "*/*"}
@@ -235,3 +236,25 @@ def test_real_answers_conform_to_the_document(api: Client) -> None:
 def test_the_document_is_json_without_cattles_escaped_slashes(api: Client, path: str) -> None:
     text = api.get(path).get_data(as_text=True)
     assert "\\/" not in text and '"/v1/' in text
+
+
+def test_faults_on_the_schemas_reach_the_document_too(fake: FakeRancher, api: Client) -> None:
+    fake.faults.add(method="GET", path="/v1/schemas", status=503, times=1)
+    refused = api.get("/v1/openapi.json")
+    assert refused.status_code == 503 and refused.get_json()["type"] == "error"
+    fake.faults.add(method="GET", path="/v1/schemas", drop=True, times=1)
+    with pytest.raises(ConnectionDropped):
+        api.get("/v1/openapi.json")
+    assert api.get("/v1/openapi.json").status_code == 200
+
+
+def test_a_bug_making_the_document_is_cattles_500(
+    api: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any) -> dict[str, Any]:
+        raise KeyError("links")
+
+    monkeypatch.setattr("fakerancher.openapi.openapi_document", broken)
+    response = api.get("/v1/openapi.json")
+    assert response.status_code == 500 and response.get_json()["code"] == "Internal Server Error"
+    assert "unexpected error answering GET /v1/openapi.json" in caplog.text

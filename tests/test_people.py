@@ -227,6 +227,34 @@ def test_the_version_and_schema_pages(api: Client) -> None:
     assert "<code>registryId</code>" in html and '<span class="tag">required</span>' in html
 
 
+def test_a_project_scoped_page_works_in_that_scope(api: Client) -> None:
+    _, html, _ = page(api, "http://localhost/v1/projects/1a5/registries")
+    assert 'data-schemas="http://localhost/v1/projects/1a5/schemas"' in html
+    assert 'href="http://localhost/v1/projects/1a5/openapi.json">OpenAPI</a>' in html
+
+
+def test_a_browser_is_challenged_for_an_api_key(fake: FakeRancher, api: Client) -> None:
+    fake.add_api_key(project="1a5")
+    fake.access_control = True
+    status, html, response = page(api, f"{BASE}/registries")
+    assert status == 401 and response.mimetype == "text/html"
+    assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
+    assert "<h1>Error 401 <code>Unauthorized</code></h1>" in html
+
+
+def test_a_page_that_fails_to_render_falls_back_to_the_json(
+    api: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any) -> str:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("fakerancher.browser.render_page", broken)
+    status, text, response = page(api, f"{BASE}/registries")
+    assert status == 200 and response.mimetype == "application/json"
+    assert text.startswith('{"type":"collection"')
+    assert "could not render GET /v1/registries as a page" in caplog.text
+
+
 def test_scripts_and_non_json_answers_are_left_alone(fake: FakeRancher, api: Client) -> None:
     token = fake.create("registrationToken")
     response = api.get(token["registrationUrl"], headers=BROWSER)

@@ -41,7 +41,7 @@ def test_the_api_conforms_to_its_openapi_document(tmp_path: Path) -> None:
                 "--phases",
                 "examples,fuzzing",
                 "--max-examples",
-                "8",
+                "5",
                 "--seed",
                 "42",
                 "--generation-database",
