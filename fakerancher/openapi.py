@@ -167,6 +167,18 @@ def _type_paths(schema: dict[str, Any], collection: str, scope: str) -> dict[str
                 }
             ],
         )
+        inputs = {
+            name: spec["input"]
+            for name, spec in sorted(schema["resourceActions"].items())
+            if isinstance(spec, dict) and spec.get("input")
+        }
+        if inputs:  # the body is the input schema of the action named
+            item["post"]["requestBody"] = {
+                "required": False,
+                "description": "The action's input: "
+                + ", ".join(f"{name}: {kind}" for name, kind in inputs.items()),
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
     if item:
         paths[resource] = _with_parameters(item, [*scope_params, _id_parameter()])
     for link in sorted(schema.get("includeableLinks", [])):

@@ -258,3 +258,27 @@ def test_a_bug_making_the_document_is_cattles_500(
     response = api.get("/v1/openapi.json")
     assert response.status_code == 500 and response.get_json()["code"] == "Internal Server Error"
     assert "unexpected error answering GET /v1/openapi.json" in caplog.text
+
+
+def test_an_action_with_an_input_takes_a_body() -> None:
+    # No type this fake serves has one; Cattle's schemas may (resourceActions[...].input).
+    from fakerancher.openapi import openapi_document
+
+    thing = {
+        "id": "thing",
+        "links": {"collection": "http://h/v1/things"},
+        "pluralName": "things",
+        "resourceFields": {},
+        "collectionFilters": {},
+        "resourceActions": {
+            "restore": {"input": "restoreInput", "output": "thing"},
+            "stop": {"input": None, "output": "thing"},
+        },
+        "includeableLinks": [],
+        "collectionMethods": ["GET"],
+        "resourceMethods": ["GET"],
+    }
+    doc = openapi_document({"links": {"self": "http://h/v1/schemas"}, "data": [thing]}, "v1")
+    operation = doc["paths"]["/v1/things/{id}"]["post"]
+    assert operation["requestBody"]["description"] == "The action's input: restore: restoreInput"
+    assert "/v1/projects/{projectId}/things" not in doc["paths"]  # no project type, no scope
