@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test lint tools bench clean
+.PHONY: serve test lint tools browser bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,21 @@ tools:
 		command -v $$tool > /dev/null || { echo "make test needs $$tool on PATH (e.g. apt-get install $$tool)"; exit 1; }; \
 	done
 
+# The browser tests drive Debian's chromium through its chromedriver (nothing is downloaded at
+# run time). Installed here when missing; CI runs as root with no stdin.
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+		echo "installing chromium and chromium-driver (apt-get)"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
 # loadgroup: tests marked with one xdist_group share a worker (the install tests, one build).
-test: lint tools
+test: lint tools browser
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 # A report against the design's quality bar; BENCH_ARGS=--quick for a smoke run, --check to

@@ -45,6 +45,7 @@ class Settings:
     memory_records: int
     threads: int
     creates_per_thread: int
+    html_rounds: int
 
 
 FULL = Settings(
@@ -58,6 +59,7 @@ FULL = Settings(
     memory_records=5000,
     threads=8,
     creates_per_thread=500,
+    html_rounds=40,
 )
 QUICK = Settings(
     import_rounds=4,
@@ -70,6 +72,7 @@ QUICK = Settings(
     memory_records=200,
     threads=8,
     creates_per_thread=50,
+    html_rounds=6,
 )
 
 
@@ -682,6 +685,60 @@ def bench_concurrency(settings: Settings) -> list[Row]:
     ]
 
 
+# -- 8. a collection as the API browser's page -----------------------------------------------
+_BROWSER = {
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0",
+    "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+}
+
+
+def bench_html(settings: Settings) -> list[Row]:
+    from werkzeug.test import Client
+
+    from fakerancher import FakeRancher
+
+    fake = FakeRancher()
+    registry = fake.create("registry", serverAddress="quay.io")["id"]
+    for i in range(100):
+        fake.create(
+            "registryCredential",
+            registryId=registry,
+            email=f"user{i}@example.com",
+            name=f"credential {i}",
+            publicValue=f"robot-{i}",
+            secretValue="hunter2",
+        )
+    client = Client(fake.wsgi_app)
+    path = "/v1/registrycredentials?limit=100"
+
+    def subject() -> None:
+        response = client.get(path, headers=_BROWSER)
+        if response.mimetype != "text/html" or response.get_data().count(b"<tr data-id=") != 100:
+            raise AssertionError(f"{path}: not a page of 100 rows ({response.status_code})")
+
+    def baseline() -> None:
+        response = client.get(path)
+        if len(json.loads(response.get_data())["data"]) != 100:
+            raise AssertionError(f"{path}: not 100 records")
+
+    subject()
+    baseline()
+    ours, theirs = interleaved(subject, baseline, settings.html_rounds)
+    value = median(ours) * MS
+    return [
+        Row(
+            "collection of 100 as HTML",
+            value,
+            median(theirs) * MS,
+            "ms",
+            "<= 50 ms",
+            value <= 50,
+            note=f"GET {path} as a browser (the API browser's page, rendered server-side) "
+            "through werkzeug.test.Client; baseline: the JSON answer to the same request",
+        )
+    ]
+
+
 # -- the report ------------------------------------------------------------------------------
 BENCHES: dict[str, tuple[str, Callable[[Settings], list[Row]]]] = {
     "import": ("import fakerancher", bench_import),
@@ -693,6 +750,7 @@ BENCHES: dict[str, tuple[str, Callable[[Settings], list[Row]]]] = {
     "list": ("list (filter, sort, limit 100)", bench_list),
     "memory": ("memory per stored credential", bench_memory),
     "threads": ("threads x creates, live server", bench_concurrency),
+    "html": ("collection of 100 as HTML", bench_html),
 }
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from fakerancher import auth
+from fakerancher import auth, people
 from fakerancher.answers import json_response
 from fakerancher.api import FORM_TYPE, ApiViews, Call, client_ip, route
 from fakerancher.calls import Call as LoggedCall
@@ -70,10 +70,20 @@ class CattleApp:
         return response(environ, start_response)
 
     def respond(self, request: Request) -> Response:
-        """The answer to one request; raises `ConnectionDropped` when a fault drops it.
+        """The answer to one request, as a page when a person's browser asks (and the OpenAPI
+        document); raises `ConnectionDropped` when a fault drops it.
 
         Never raises anything else: a bug in the fake is recorded on it (`check_errors`)
         and answered as Cattle answers one, a 500 error document."""
+        try:
+            return people.respond(self.fake, request, self.answer)
+        except ConnectionDropped:
+            raise
+        except Exception as error:
+            return self._bug(request, error)
+
+    def answer(self, request: Request) -> Response:
+        """The API's own answer to one request (JSON for the API and the control plane)."""
         request.max_content_length = MAX_BODY_BYTES
         try:
             refused = request_too_large(request.environ) or buffer_unsized_body(request.environ)
@@ -260,7 +270,7 @@ class CattleApp:
                     ("X-API-Account-Id", format_account_id(caller.account_id)),
                     ("X-API-User-Id", format_account_id(user.id)),
                     ("X-API-Account-Kind", kind_of(user)),
-                    ("X-API-Account-Name", str(user.values.get("name") or "")),
+                    ("X-API-Account-Name", _header_text(user.values.get("name"))),
                     ("X-API-Client-IP", client_ip(request)),
                 )
             )
@@ -336,6 +346,13 @@ def _params(request: Request) -> list[tuple[str, str]]:
     if not request.environ.get("QUERY_STRING"):
         return []
     return list(request.args.items(multi=True))
+
+
+def _header_text(value: Any) -> str:
+    """A header value as Jetty writes one: ISO-8859-1, what it cannot carry as `?`, on one
+    line (an account's name is anybody's text)."""
+    text = " ".join(str(value or "").splitlines())
+    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _host_url(request: Request) -> str:

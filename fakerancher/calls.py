@@ -7,9 +7,10 @@ import fnmatch
 import json
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,6 +30,8 @@ class Call:
     action: str | None
     duration: float
     body: Any
+    # When the call was answered (wall clock, epoch seconds): what "calls over time" plots.
+    at: float = field(default_factory=time.time)
 
     def document(self) -> dict[str, Any]:
         return asdict(self)

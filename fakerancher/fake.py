@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import html
 import json
 import random
 import re
@@ -403,16 +402,11 @@ class FakeRancher:
         return "\n".join([head, *(line.rstrip() for line in lines)])
 
     def _repr_html_(self) -> str:
-        rows = self.table()
-        cells = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(r[k])}</td>" for k in r) + "</tr>" for r in rows
-        )
-        head = "".join(f"<th>{k}</th>" for k in ("type", "id", "name", "state"))
-        caption = html.escape(f"FakeRancher {self.url}: {len(rows)} resource(s)")
-        return (
-            f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{cells}</tbody></table>"
-        )
+        """The resource table, then a summary: counts by state, clock, pending transitions,
+        policies, faults, recent calls (and a plot of them where matplotlib is installed)."""
+        from fakerancher.dashboard import notebook_html
+
+        return notebook_html(self)
 
 
 _TABLE_ORDER = {"account": 0}  # accounts and projects first

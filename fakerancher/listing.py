@@ -119,7 +119,7 @@ def _operand(fdef: Field, raw: str) -> Any:
 def parse_date(raw: str) -> int | None:
     """`yyyy-MM-ddTHH:mm:ssZ` or epoch milliseconds; anything else matches nothing."""
     text = raw.strip()
-    if text.isdigit() and len(text) < 16:
+    if text.isascii() and text.isdigit() and len(text) < 16:
         return int(text) // 1000
     try:
         return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from fakerancher.schemas import ResourceType
 
@@ -27,8 +28,9 @@ class Urls:
         object.__setattr__(self, "root", root)
 
     def scoped_to(self, project_id: str) -> Urls:
-        """These URLs inside a project (`/<version>/projects/<id>/...`)."""
-        return Urls(self.host_url, f"/projects/{project_id}", self.version)
+        """These URLs inside a project (`/<version>/projects/<id>/...`); a segment that is no
+        id is percent-encoded, so that no header or link it reaches can break."""
+        return Urls(self.host_url, f"/projects/{quote(project_id, safe='')}", self.version)
 
     def in_version(self, version: str) -> Urls:
         return Urls(self.host_url, self.sub_context, version)

@@ -24,6 +24,7 @@ MEASURES = (
     "list 10,000 (filter, sort, limit 100)",
     "memory per stored credential",
     "8 threads x 50 creates, live server",
+    "collection of 100 as HTML",
 )
 
 

@@ -524,6 +524,7 @@ def dated(api: Client) -> list[str]:
         ("created_null=1", []),
         ("created_notnull=1", [0, 1, 2]),
         ("created_gt=yesterday", []),
+        ("created_gt=³", []),  # a digit to str.isdigit, not to int()
         ("created_prefix=2024", [0, 1, 2]),  # not a date modifier: ignored
     ],
 )

@@ -46,7 +46,18 @@ CONTROL_ROUTES = {
     "/_fake/auth",
     "/_fake/secrets/<id>",
 }
-CALL_FIELDS = {"method", "path", "query", "status", "type", "id", "action", "duration", "body"}
+CALL_FIELDS = {
+    "method",
+    "path",
+    "query",
+    "status",
+    "type",
+    "id",
+    "action",
+    "duration",
+    "body",
+    "at",
+}
 
 
 class Driver:

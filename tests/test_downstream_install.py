@@ -59,6 +59,11 @@ def test_server(fake_rancher_server):
         assert response.headers["X-API-Schemas"] == f"{fake_rancher_server.url}/v1/schemas"
         ids = {schema["id"] for schema in json.load(response)["data"]}
     assert {"registry", "registryCredential", "registrationToken"} <= ids
+    # The API browser's page: its script and style are package data of the wheel.
+    with urllib.request.urlopen(f"{fake_rancher_server.url}/v1?_format=html", timeout=5) as page:
+        assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+        text = page.read().decode()
+        assert ".badge" in text and "use strict" in text
 """
 
 # Run by the fresh virtualenv's python: what `importlib.metadata` says about the install.

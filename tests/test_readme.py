@@ -16,6 +16,10 @@ import pytest
 from fakerancher import FakeRancher
 
 ROOT = Path(__file__).resolve().parent.parent
+# A downstream project's pytest: our own test tools' plugins (schemathesis, hypothesis) are no
+# part of it, and slow every run down.
+PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+PYTEST += ["-p", "no:schemathesis", "-p", "no:hypothesispytest"]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"^```(\w+)\n(.*?)^```", README, re.S | re.M)
 DOCUMENTED_URL = "http://127.0.0.1:8080"
@@ -45,7 +49,7 @@ def test_python_block_runs(code: str) -> None:
 def test_pytest_block_passes_as_a_downstream_test_module(code: str, tmp_path: Path) -> None:
     (tmp_path / "test_readme_block.py").write_text(code, encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        [*PYTEST, "-q", "-p", "no:xdist"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

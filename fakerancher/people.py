@@ -1,0 +1,157 @@
+"""What the app shows people, around the API's own answers: the one hook `CattleApp` calls.
+
+- A browser (Cattle's rule, spec §3.3) or `_format=html` gets the JSON answer as an HTML page
+  (`fakerancher.browser`); `GET /_fake` in a browser is the dashboard (`fakerancher.dashboard`).
+  Every other client gets the API's answer untouched, byte for byte.
+- `GET /<version>/openapi.json` (also under `/projects/<id>/`) is made from the caller's own
+  `GET /<version>/schemas` answer (`fakerancher.openapi`).
+- `GET /_fake/summary`: counts by type and state, pending transitions, policies, faults and
+  the call log's totals, for the dashboard.
+
+Kept apart from the app's dispatch on purpose: it reads only finished answers and `FakeRancher`'s
+public face.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from fakerancher.fake import FakeRancher
+
+Answer = Callable[[Request], Response]
+log = logging.getLogger("fakerancher")
+
+DASHBOARD_PATHS = frozenset({"/_fake", "/_fake/"})
+SUMMARY_PATH = "/_fake/summary"
+_OPENAPI = re.compile(r"(/[^/]+(?:/projects/[^/]+)?)/openapi\.json/?")
+
+
+def respond(fake: FakeRancher, request: Request, answer: Answer) -> Response:
+    """The answer to `request`: `answer(request)`, or what a person or an OpenAPI tool wants."""
+    path = request.path
+    if path.endswith(("/openapi.json", "/openapi.json/")):
+        match = _OPENAPI.fullmatch(path)
+        if match is not None and request.method == "GET":
+            return _openapi(fake, request, answer, match.group(1))
+    elif path == SUMMARY_PATH:
+        response = _guarded(fake, request, lambda: _summary(fake, request))
+        return _as_page(request, response) if wants_html(request.environ) else response
+    response = answer(request)
+    if not wants_html(request.environ):
+        return response
+    if path in DASHBOARD_PATHS and response.status_code == 200:
+        from fakerancher.dashboard import dashboard_page
+
+        return _page(response, dashboard_page(), response.status_code)
+    return _as_page(request, response)
+
+
+def _guarded(fake: FakeRancher, request: Request, respond: Callable[[], Response]) -> Response:
+    """`respond()`, or Cattle's 500 document (logged) if it fails: never a traceback."""
+    try:
+        return respond()
+    except Exception:
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return _error(fake, 500)
+
+
+def _error(fake: FakeRancher, status: int) -> Response:
+    from fakerancher.errors import ApiError
+
+    body = ApiError(status).document(fake.store.new_error_id())
+    return Response(json.dumps(body), status=status, content_type="application/json; charset=utf-8")
+
+
+def wants_html(environ: dict[str, Any]) -> bool:
+    """Cattle's choice of format: `_format=html|json` decides; otherwise a browser (a `Mozilla`
+    User-Agent accepting `*/*` or `text/html`, or sending no Accept) gets HTML."""
+    query = environ.get("QUERY_STRING", "")
+    if "_format" in query:
+        chosen = Request(environ).args.get("_format", "").strip().lower()
+        if chosen in ("html", "json"):
+            return chosen == "html"
+    agent = environ.get("HTTP_USER_AGENT", "")
+    if "mozilla" not in agent.lower():
+        return False
+    accept = environ.get("HTTP_ACCEPT", "*/*").lower()
+    return "*/*" in accept or "text/html" in accept
+
+
+def _as_page(request: Request, response: Response) -> Response:
+    """The JSON answer as the API browser's page; any other answer unchanged."""
+    if response.mimetype != "application/json":
+        return response
+    try:
+        doc = json.loads(response.get_data())
+    except ValueError:
+        return response
+    from fakerancher.browser import render_page
+
+    try:
+        page = render_page(doc, request.url, response.headers.get("X-API-Schemas"))
+    except Exception:  # a bug in the page must not cost the person the answer itself
+        log.exception("could not render %s %s as a page", request.method, request.path)
+        return response
+    return _page(response, page, response.status_code)
+
+
+def _page(source: Response, html: str, status: int) -> Response:
+    from fakerancher.browser import security_headers
+
+    page = Response(html, status=status, content_type="text/html; charset=utf-8")
+    for name, value in source.headers.items():
+        if name.lower().startswith(("x-api-", "x-rancher-", "www-authenticate")):
+            page.headers.add(name, value)
+    page.headers.extend(security_headers())
+    page.headers["Vary"] = "Accept, User-Agent"
+    return page
+
+
+# -- OpenAPI ----------------------------------------------------------------------------------
+def _openapi(fake: FakeRancher, request: Request, answer: Answer, root: str) -> Response:
+    """The OpenAPI document of `root` (`/v1`, `/v1/projects/1a5`), made from the schemas this
+    caller gets there: the same authentication, scope and faults apply."""
+    environ = dict(request.environ)
+    environ.update(
+        {
+            "PATH_INFO": f"{root}/schemas",
+            "QUERY_STRING": "",
+            "REQUEST_METHOD": "GET",
+            "CONTENT_LENGTH": "0",
+            "wsgi.input": BytesIO(b""),
+        }
+    )
+    environ.pop("CONTENT_TYPE", None)
+    schemas = answer(Request(environ))
+    if schemas.status_code != 200 or schemas.mimetype != "application/json":
+        return schemas
+    return _guarded(fake, request, lambda: _openapi_answer(schemas, root))
+
+
+def _openapi_answer(schemas: Response, root: str) -> Response:
+    from fakerancher.openapi import openapi_document
+
+    version = root.strip("/").split("/")[0]
+    doc = openapi_document(json.loads(schemas.get_data()), version)
+    response = Response(json.dumps(doc), content_type="application/json; charset=utf-8")
+    for name, value in schemas.headers.items():
+        if name.lower().startswith(("x-api-", "x-rancher-")):
+            response.headers.add(name, value)
+    return response
+
+
+# -- the summary --------------------------------------------------------------------------------
+def _summary(fake: FakeRancher, request: Request) -> Response:
+    from fakerancher.dashboard import summary
+
+    if request.method != "GET":
+        return _error(fake, 405)
+    return Response(json.dumps(summary(fake)), content_type="application/json; charset=utf-8")
