@@ -89,7 +89,6 @@ def _parse_limit(raw: str | None) -> int:
 _RECORD_ATTRIBUTES = {
     "id": "id",
     "accountId": "account_id",
-    "kind": "type",
     "created": "created",
     "removed": "removed",
     "state": "state",
@@ -102,6 +101,8 @@ def value_getter(name: str) -> Callable[[Record], Any]:
     attribute = _RECORD_ATTRIBUTES.get(name)
     if attribute is not None:
         return operator.attrgetter(attribute)
+    if name == "kind":  # an account's own kind (`admin`, `user`, ...), else the type
+        return lambda record: record.values.get("kind") or record.type
     return lambda record: record.values.get(name)
 
 

@@ -19,9 +19,13 @@ from fakerancher.schemas import TYPES, Field, ResourceType
 from fakerancher.store import ADMIN_ACCOUNT_ID, TABLE_OF, Record, Store
 from fakerancher.validation import parse_id, validate_create, validate_update
 
-# Seeded as on a fresh Cattle (`core-003.sql`): id, kind, name, uuid, state. Cattle's internal
-# `system`, `superadmin` and `token` accounts (1a2-1a4) are not modelled; their ids stay unused.
-SEEDED_ACCOUNTS = ((ADMIN_ACCOUNT_ID, "admin", "admin", "admin", "active"),)
+# Seeded as on a fresh Cattle (`core-003.sql`): id, kind, name, uuid, state.
+SEEDED_ACCOUNTS = (
+    (ADMIN_ACCOUNT_ID, "admin", "admin", "admin", "active"),
+    (2, "system", "system", "system", "inactive"),
+    (3, "superadmin", "superadmin", "superadmin", "inactive"),
+    (4, "token", "token", "token", "active"),
+)
 OWNER_ONLY = "You must be a project owner to update the name or description."
 
 

@@ -182,6 +182,7 @@ ROLES: dict[str, Role] = {
                 "registry": Access("crud"),
                 "registryCredential": Access("crud", {"secretValue": "cu"}),
                 "registrationToken": Access("cr"),
+                "zone": Access("r"),
             },
             list_all=True,
             all_accounts=True,

@@ -555,6 +555,22 @@ PROJECT_TEMPLATE = ResourceType(
     },
 )
 
+# A superadmin's schemas have `zone` (Cattle's integration tests check for it to recognise a
+# superadmin client); the fake keeps no zones.
+ZONE = ResourceType(
+    id="zone",
+    plural="zones",
+    base_type="zone",
+    id_prefix="1z",
+    fields=_ordered(
+        {k: v for k, v in _common_fields(CREDENTIAL_STATES).items() if k != "accountId"}
+    ),
+    collection_methods=("GET",),
+    resource_methods=("GET",),
+    account_link=False,
+    filters={"id": ORDERED_MODIFIERS, "name": STRING_MODIFIERS, "state": EQUALITY_MODIFIERS},
+)
+
 # What the admin roles see beside the rest (`data` and `removeTime` on every type, and each
 # type's admin-only fields), as the frozen v1 `admin` schemas add them.
 ADMIN_FIELDS = (
@@ -604,6 +620,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     REGISTRATION_TOKEN,
     REGISTRY,
     REGISTRY_CREDENTIAL,
+    ZONE,
 )
 ALL_SCHEMAS: tuple[ResourceType, ...] = (*RESOURCE_TYPES, SCHEMA)
 

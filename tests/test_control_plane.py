@@ -370,10 +370,13 @@ def test_reset_goes_back_to_the_initial_state(driver: Driver) -> None:
     assert driver.transitions()["purgeAfter"] is None
     assert driver.faults() == []
     assert driver.clock()["frozen"] is False
-    # The admin account 1a1, the Default project 1a5 owned by the admin (member 1pm1), and the
-    # public project templates.
+    # Cattle's seeded accounts (admin 1a1, system, superadmin, token), the Default project 1a5
+    # owned by the admin (member 1pm1), and the public project templates.
     assert [r["id"] for r in driver.export_state()["records"]] == [
         "1a1",
+        "1a2",
+        "1a3",
+        "1a4",
         "1a5",
         "1pm1",
         "1pt1",
@@ -508,6 +511,9 @@ def test_state_round_trip_keeps_resources_and_pending_transitions(driver: Driver
     records = {r["id"]: r for r in saved["records"]}
     assert set(records) - {f"1pt{n}" for n in range(1, 6)} == {
         "1a1",
+        "1a2",
+        "1a3",
+        "1a4",
         "1a5",
         "1pm1",
         "1sp1",
@@ -526,6 +532,7 @@ def test_state_round_trip_keeps_resources_and_pending_transitions(driver: Driver
         "account": 6,
         "projectMember": 2,
         "projectTemplate": 6,
+        "zone": 1,
     }
     assert saved["clock"]["frozenAt"] == T0_EPOCH
     assert saved["transitions"]["purgeAfter"] == 60
@@ -568,7 +575,7 @@ def test_a_restored_seeded_fake_goes_on_exactly_as_the_original(driver: Driver) 
     assert driver.import_state(saved) is None
     assert continuation() == original
     uuids = [r["uuid"] for r in driver.export_state()["records"]]
-    assert len(uuids) == len(set(uuids)) == 11  # 8 seeded rows, 2 registries, a token
+    assert len(uuids) == len(set(uuids)) == 14  # 11 seeded rows, 2 registries, a token
 
 
 def _record_index(doc: dict[str, Any], record_id: str) -> int:

@@ -288,7 +288,7 @@ def test_the_summary_counts_pending_policies_faults_and_calls(
         "frozen": True,
     }
     assert doc["resources"] == {
-        "account": {"active": 1},  # the admin
+        "account": {"active": 2, "inactive": 2},  # Cattle's seeded accounts
         "project": {"active": 1},
         "projectMember": {"active": 1},  # the admin, owner of the Default project
         "projectTemplate": {"active": 5},
