@@ -157,6 +157,13 @@ class Membership(Behaviour):
         return {"externalId": external, "name": account_name}
 
 
+class Setting(Behaviour):
+    """setting: stored in the database, so its active value is the value."""
+
+    def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:
+        return {"activeValue": record.values.get("value"), "inDb": True, "source": "Database"}
+
+
 BEHAVIOURS: dict[str | None, Behaviour] = {
     None: Behaviour(),
     "registrationToken": AgentRegistration(),
@@ -164,6 +171,7 @@ BEHAVIOURS: dict[str | None, Behaviour] = {
     "account": Account(),
     "project": Environment(),
     "projectMember": Membership(),
+    "setting": Setting(),
 }
 
 

@@ -79,7 +79,7 @@ class Renderer:
             },
             "baseType": rtype.base_type,
             "name": values.pop("name", None),
-            "state": values.pop("state"),
+            "state": values.pop("state", None),
         }
         for key in sorted(values):
             doc[key] = values[key]

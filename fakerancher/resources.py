@@ -195,6 +195,9 @@ class Resources:
             raise method_not_allowed()
         owner = self._owner(rtype, caller, body)
         values = validate_create(rtype, body, self._resolver(owner))
+        existing = self._upserted(rtype, values)
+        if existing is not None:
+            return existing
         members = self._members_of_new_project(rtype, caller, values)
         self._check_unique(rtype, owner, values)
         store = self.store
@@ -208,7 +211,7 @@ class Resources:
             account_id=record_id if rtype.ownership in ("self", "membership") else owner,
             uuid=str(values.pop("uuid", None) or store.new_uuid()),
             created=int(now),
-            state="requested",
+            state="requested" if rtype.lifecycle else "active",
             values={"name": None, "description": None, **values},
             once=once or None,
         )
@@ -217,8 +220,20 @@ class Resources:
             self.add_member(
                 record, member["externalId"], member["role"], now, member["externalIdType"]
             )
-        store.start(record, "create", now)
+        if rtype.lifecycle:
+            store.start(record, "create", now)
         return record
+
+    def _upserted(self, rtype: ResourceType, values: Mapping[str, Any]) -> Record | None:
+        """For an upsert type, the existing row a create names, updated with the values."""
+        key = rtype.upsert_on
+        if key is None:
+            return None
+        for record in self.store.owned_all(rtype.id):
+            if record.values.get(key) == values.get(key):
+                self.store.update_values(record, dict(values))
+                return record
+        return None
 
     def _owner(self, rtype: ResourceType, caller: Caller, body: Mapping[str, Any]) -> int:
         """The account a new row belongs to: the caller's, or the `accountId` an admin-like

@@ -99,6 +99,7 @@ _ADMIN_KEY = Access("crud", {"publicValue": "c", "secretValue": "co", "accountId
 _ADMIN_ACCOUNT = Access("crud", {"kind": "cu", "uuid": "c"})
 _ADMIN_PROJECT = Access("crud", {"uuid": "c"})
 _ADMIN_TEMPLATE = Access("crud", {"isPublic": "cu"})
+_SETTINGS = Access("crud")
 
 
 def _without(types: dict[str, Access], *names: str) -> dict[str, Access]:
@@ -147,6 +148,7 @@ ROLES: dict[str, Role] = {
                 "project": _ADMIN_PROJECT,
                 "projectMember": Access("r"),
                 "projectTemplate": _ADMIN_TEMPLATE,
+                "setting": _SETTINGS,
                 "registry": Access("r"),
                 "registryCredential": Access("r"),
                 "registrationToken": Access("r"),
@@ -182,6 +184,7 @@ ROLES: dict[str, Role] = {
                 "registry": Access("crud"),
                 "registryCredential": Access("crud", {"secretValue": "cu"}),
                 "registrationToken": Access("cr"),
+                "setting": _SETTINGS,
                 "zone": Access("r"),
             },
             list_all=True,
@@ -202,6 +205,7 @@ ROLES: dict[str, Role] = {
                 "registry": Access("crud"),
                 "registryCredential": Access("crud"),
                 "registrationToken": Access("cr"),
+                "setting": _SETTINGS,
             },
             list_all=True,
             all_accounts=True,

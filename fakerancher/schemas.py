@@ -143,6 +143,11 @@ class ResourceType:
     unique: tuple[str, str, int, str] | None = None
     # Fields Cattle lists after the alphabetical ones (`email`, `serverAddress`).
     tail: tuple[str, ...] = ()
+    # Rows go through the create process (`registering`, `activating`); without, they are
+    # `active` from the start and have no states to move through (settings).
+    lifecycle: bool = True
+    # A create naming an existing row's value of this field updates that row instead.
+    upsert_on: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field_map", {f.name: f for f in self.fields})
@@ -555,6 +560,28 @@ PROJECT_TEMPLATE = ResourceType(
     },
 )
 
+# Admin-only key/value settings; `POST` with an existing name updates it (SettingManager).
+SETTING = ResourceType(
+    id="setting",
+    plural="settings",
+    base_type="setting",
+    id_prefix="1as",
+    fields=(
+        Field("activeValue", "string", nullable=True),
+        Field("id", "int", nullable=True),
+        Field("inDb", "boolean"),
+        Field("name", "string", create=True, required=True, min_length=1, max_length=255),
+        Field("source", "string", nullable=True),
+        Field("value", "string", create=True, update=True, nullable=True, max_length=16384),
+    ),
+    account_link=False,
+    ownership="none",
+    hook="setting",
+    lifecycle=False,
+    upsert_on="name",
+    filters={"name": STRING_MODIFIERS},
+)
+
 # A superadmin's schemas have `zone` (Cattle's integration tests check for it to recognise a
 # superadmin client); the fake keeps no zones.
 ZONE = ResourceType(
@@ -620,6 +647,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     REGISTRATION_TOKEN,
     REGISTRY,
     REGISTRY_CREDENTIAL,
+    SETTING,
     ZONE,
 )
 ALL_SCHEMAS: tuple[ResourceType, ...] = (*RESOURCE_TYPES, SCHEMA)

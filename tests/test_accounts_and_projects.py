@@ -291,3 +291,16 @@ def test_a_fake_used_from_python_does_not_import_werkzeug() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_settings_are_the_admins_and_a_create_updates_by_name(
+    fake: FakeRancher, admin: Auth
+) -> None:
+    url = f"{fake.url}/v1/settings"
+    first = requests.post(url, auth=admin, json={"name": "api.host", "value": "http://a"})
+    again = requests.post(url, auth=admin, json={"name": "api.host", "value": "http://b"})
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert (again.json()["value"], again.json()["activeValue"]) == ("http://b", "http://b")
+    env = key_of(fake.add_api_key(project="1a5"))
+    assert requests.get(url, auth=env).status_code == 404

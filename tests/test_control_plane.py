@@ -532,6 +532,7 @@ def test_state_round_trip_keeps_resources_and_pending_transitions(driver: Driver
         "account": 6,
         "projectMember": 2,
         "projectTemplate": 6,
+        "setting": 1,
         "zone": 1,
     }
     assert saved["clock"]["frozenAt"] == T0_EPOCH

@@ -408,6 +408,7 @@ def test_version_document(api: Client) -> None:
             "registries": f"{BASE}/registries",
             "registryCredentials": f"{BASE}/registrycredentials",
             "schemas": SCHEMAS,
+            "settings": f"{BASE}/settings",
         },
         "actions": {},
         "baseType": "apiVersion",
@@ -1488,7 +1489,7 @@ def test_include_on_a_single_resource(api: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/v1/credentials", "/v1/storagePools", "/v1/schemas/credential", "/v1/settings"]
+    "path", ["/v1/credentials", "/v1/storagePools", "/v1/schemas/credential", "/v1/hosts"]
 )
 def test_types_the_fake_does_not_serve_are_404(api: Client, path: str) -> None:
     response = api.get(path)
