@@ -122,11 +122,11 @@ def cattle_client(
     access_key: str = ACCESS_KEY,
     secret_key: str = SECRET_KEY,
 ) -> cattle.Client:
-    """A `cattle.Client` for `url`: an API URL (`…/v1`, `…/v1/schemas`) is used as given, a
-    bare server root gets `/v1/schemas`, as in Cattle's own tests (with `cache=False`).
+    """A `cattle.Client` for `url`: an API URL (`…/v1`, `…/v2-beta/schemas`) is used as given,
+    a bare server root gets `/v1/schemas`, as in Cattle's own tests (with `cache=False`).
     """
     apply_shims()
-    if "/v1" not in url:
+    if "/v1" not in url and "/v2-beta" not in url:
         url = url.rstrip("/") + "/v1/schemas"
     return _TimeoutClient(
         timeout, access_key=access_key, secret_key=secret_key, url=url, cache=False

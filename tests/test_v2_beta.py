@@ -247,3 +247,37 @@ def test_a_resource_made_on_one_version_is_acted_on_through_the_other(api: Clien
     assert "restore" not in through_v1["actions"]  # never offered, on either version
     assert post(api, through_v1["actions"]["deactivate"], status=202)["state"] == "deactivating"
     assert get(api, registry["links"]["self"])["state"] == "inactive"
+
+
+def test_the_cattle_client_on_v2_beta_with_keys() -> None:
+    """Rancher's Python client pointed at `/v2-beta`: the four types and API keys."""
+    from cattle_shims import cattle_client, close_client
+
+    fake = FakeRancher(access_control=True)
+    admin = fake.add_api_key(account="1a1")
+    with fake.serve() as server:
+        client = cattle_client(
+            f"{server.url}/v2-beta/schemas",
+            access_key=admin["publicValue"],
+            secret_key=admin["secretValue"],
+        )
+        try:
+            project = client.wait_success(client.create_project(name="py"))
+            assert project.orchestration == "cattle"
+            key = client.create_api_key(accountId=project.id)
+        finally:
+            close_client(client)
+        env = cattle_client(
+            f"{server.url}/v2-beta/schemas", access_key=key.publicValue, secret_key=key.secretValue
+        )
+        try:
+            registry = env.wait_success(env.create_registry(serverAddress="quay.io"))
+            credential = env.wait_success(
+                env.create_registry_credential(registryId=registry.id, publicValue="robot")
+            )
+            token = env.wait_success(env.create_registration_token())
+            assert (registry.accountId, credential.accountId) == (project.id, project.id)
+            assert token.registrationUrl.startswith(f"{server.url}/v2-beta/scripts/")
+            assert env.wait_success(credential.deactivate()).state == "inactive"
+        finally:
+            close_client(env)
