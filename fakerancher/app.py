@@ -261,20 +261,17 @@ class CattleApp:
     ) -> Response:
         """Every answer's headers; the caller's only once it is known (not on a 401 or a 403
         of the authenticator, as in Cattle)."""
-        headers = response.headers
-        headers.add("X-API-Schemas", urls.schemas)
+        extra = [("X-API-Schemas", urls.schemas)]
         if caller is not None:
             user = caller.user
-            headers.extend(
-                (
-                    ("X-API-Account-Id", format_account_id(caller.account_id)),
-                    ("X-API-User-Id", format_account_id(user.id)),
-                    ("X-API-Account-Kind", kind_of(user)),
-                    ("X-API-Account-Name", _header_text(user.values.get("name"))),
-                    ("X-API-Client-IP", client_ip(request)),
-                )
+            extra += (
+                ("X-API-Account-Id", format_account_id(caller.account_id)),
+                ("X-API-User-Id", format_account_id(user.id)),
+                ("X-API-Account-Kind", kind_of(user)),
+                ("X-API-Account-Name", _header_text(user.values.get("name"))),
+                ("X-API-Client-IP", client_ip(request)),
             )
-        headers.extend(_STATIC_HEADERS)
+        response.headers.extend([*extra, *_STATIC_HEADERS])
         return response
 
 
