@@ -48,6 +48,10 @@ ROUTES: dict[str, tuple[tuple[str, ...], str]] = {
         '"1a1"}} | {"accessControl": true}',
     ),
     "/calls": (("GET", "DELETE"), "the call log, secrets masked; ?method= and ?path= filter it"),
+    "/summary": (
+        ("GET",),
+        "counts by type and state, pending transitions, policies, faults, the call log's totals",
+    ),
     "/secrets/<id>": (
         ("GET",),
         "a resource's secret value; only on a fake made with reveal_secrets (tests only)",
@@ -83,6 +87,7 @@ class ControlRoutes:
             "/faults": self._faults,
             "/auth": self._auth,
             "/calls": self._calls,
+            "/summary": self._summary,
             "/secrets/<id>": self._secrets,
         }
         return views[route](request, method, body)
@@ -224,6 +229,11 @@ class ControlRoutes:
 
     def _auth_document(self) -> dict[str, Any]:
         return {"accessControl": self.fake.access_control, "apiKeys": self.fake.api_keys}
+
+    def _summary(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
+        from fakerancher.dashboard import summary  # the dashboard's data; most never ask
+
+        return 200, summary(self.fake)
 
     def _secrets(self, request: Request, method: str, body: dict[str, Any]) -> tuple[int, Any]:
         if not self.fake.reveal_secrets:

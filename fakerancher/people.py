@@ -5,8 +5,6 @@
   Every other client gets the API's answer untouched, byte for byte.
 - `GET /<version>/openapi.json` (also under `/projects/<id>/`) is made from the caller's own
   `GET /<version>/schemas` answer (`fakerancher.openapi`).
-- `GET /_fake/summary`: counts by type and state, pending transitions, policies, faults and
-  the call log's totals, for the dashboard.
 
 Kept apart from the app's dispatch on purpose: it reads only finished answers and `FakeRancher`'s
 public face.
@@ -30,7 +28,6 @@ Answer = Callable[[Request], Response]
 log = logging.getLogger("fakerancher")
 
 DASHBOARD_PATHS = frozenset({"/_fake", "/_fake/"})
-SUMMARY_PATH = "/_fake/summary"
 _OPENAPI = re.compile(r"(/[^/]+(?:/projects/[^/]+)?)/openapi\.json/?")
 
 
@@ -41,9 +38,6 @@ def respond(fake: FakeRancher, request: Request, answer: Answer) -> Response:
         match = _OPENAPI.fullmatch(path)
         if match is not None and request.method == "GET":
             return _openapi(fake, request, answer, match.group(1))
-    elif path == SUMMARY_PATH:
-        response = _guarded(fake, request, lambda: _summary(fake, request))
-        return _as_page(request, response) if wants_html(request.environ) else response
     response = answer(request)
     if not wants_html(request.environ):
         return response
@@ -51,14 +45,15 @@ def respond(fake: FakeRancher, request: Request, answer: Answer) -> Response:
         from fakerancher.dashboard import dashboard_page
 
         return _page(response, dashboard_page(), response.status_code)
-    return _as_page(request, response)
+    return _as_page(fake, request, response)
 
 
 def _guarded(fake: FakeRancher, request: Request, respond: Callable[[], Response]) -> Response:
     """`respond()`, or Cattle's 500 document (logged) if it fails: never a traceback."""
     try:
         return respond()
-    except Exception:
+    except Exception as error:  # a bug in the fake: answered, and raised at the test's end
+        fake.record_error(error)
         log.exception("unexpected error answering %s %s", request.method, request.path)
         return _error(fake, 500)
 
@@ -85,7 +80,7 @@ def wants_html(environ: dict[str, Any]) -> bool:
     return "*/*" in accept or "text/html" in accept
 
 
-def _as_page(request: Request, response: Response) -> Response:
+def _as_page(fake: FakeRancher, request: Request, response: Response) -> Response:
     """The JSON answer as the API browser's page; any other answer unchanged."""
     if response.mimetype != "application/json":
         return response
@@ -97,7 +92,8 @@ def _as_page(request: Request, response: Response) -> Response:
 
     try:
         page = render_page(doc, request.url, response.headers.get("X-API-Schemas"))
-    except Exception:  # a bug in the page must not cost the person the answer itself
+    except Exception as error:  # a bug in the page must not cost the person the answer itself
+        fake.record_error(error)
         log.exception("could not render %s %s as a page", request.method, request.path)
         return response
     return _page(response, page, response.status_code)
@@ -146,12 +142,3 @@ def _openapi_answer(schemas: Response, root: str) -> Response:
         if name.lower().startswith(("x-api-", "x-rancher-")):
             response.headers.add(name, value)
     return response
-
-
-# -- the summary --------------------------------------------------------------------------------
-def _summary(fake: FakeRancher, request: Request) -> Response:
-    from fakerancher.dashboard import summary
-
-    if request.method != "GET":
-        return _error(fake, 405)
-    return Response(json.dumps(summary(fake)), content_type="application/json; charset=utf-8")

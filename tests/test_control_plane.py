@@ -45,6 +45,7 @@ CONTROL_ROUTES = {
     "/_fake/calls",
     "/_fake/auth",
     "/_fake/secrets/<id>",
+    "/_fake/summary",
 }
 CALL_FIELDS = {
     "method",
