@@ -24,8 +24,7 @@ from fakerancher.calls import loggable_body, loggable_query
 from fakerancher.errors import ApiError, method_not_allowed
 from fakerancher.faults import ConnectionDropped
 from fakerancher.limits import MAX_BODY_BYTES, buffer_unsized_body, request_too_large
-from fakerancher.render import Renderer, format_account_id, kind_of
-from fakerancher.roles import SchemaSet
+from fakerancher.render import format_account_id, kind_of
 from fakerancher.schemas import lookup
 from fakerancher.urls import Urls
 from fakerancher.versions import VERSIONS
@@ -196,7 +195,14 @@ class CattleApp:
                     urls=urls,
                     caller=caller,
                     schemas=schemas,
-                    renderer=self._renderer(urls, now, method, caller, schemas, request),
+                    renderer=fake.resources.renderer(
+                        caller,
+                        schemas,
+                        urls,
+                        now,
+                        method,
+                        action_links=_wants_action_links(request),
+                    ),
                     now=now,
                 )
                 result = self.api.dispatch(call)
@@ -213,32 +219,6 @@ class CattleApp:
         response = self._finish(json_response(status, body), urls, caller, request)
         response.headers.extend(error_headers)
         return response
-
-    def _renderer(
-        self,
-        urls: Urls,
-        now: float,
-        method: str,
-        caller: auth.Caller,
-        schemas: SchemaSet,
-        request: Request,
-    ) -> Renderer:
-        resources = self.fake.resources
-        store = self.fake.store
-
-        def name_of(account_id: Any) -> str | None:
-            account = store.account(account_id)
-            return None if account is None else account.values.get("name")
-
-        return Renderer(
-            urls,
-            now,
-            method,
-            schemas,
-            lambda rtype, record: resources.actions(rtype, caller, record),
-            name_of,
-            action_links=_wants_action_links(request),
-        )
 
     def _caller(self, request: Request, path: str, raw_project: str | None) -> auth.Caller:
         """Who calls, acting where, in which role; 401 or 403 when it may not."""

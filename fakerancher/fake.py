@@ -339,21 +339,8 @@ class FakeRancher:
             raise ApiError(403)
         return project.id
 
-    def _renderer(self, now: float, caller: auth.Caller, method: str = "GET") -> Renderer:
-        store = self.store
-
-        def name_of(account_id: Any) -> str | None:
-            account = store.account(account_id)
-            return None if account is None else account.values.get("name")
-
-        return Renderer(
-            Urls(self.url),
-            now,
-            method,
-            caller.schemas(),
-            lambda rtype, record: self.resources.actions(rtype, caller, record),
-            name_of,
-        )
+    def _renderer(self, now: float, caller: auth.Caller) -> Renderer:
+        return self.resources.renderer(caller, caller.schemas(), Urls(self.url), now)
 
     # -- serving --------------------------------------------------------------------------
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> LiveServer:

@@ -15,8 +15,11 @@ from fakerancher.auth import Caller, member_role
 from fakerancher.behaviours import BEHAVIOURS, PUBLIC_TEMPLATES, Behaviour, parse_members
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
 from fakerancher.lifecycle import PROCESSES, available_actions
+from fakerancher.render import Renderer
+from fakerancher.roles import SchemaSet
 from fakerancher.schemas import TYPES, Field, ResourceType
 from fakerancher.store import ADMIN_ACCOUNT_ID, TABLE_OF, Record, Store
+from fakerancher.urls import Urls
 from fakerancher.validation import parse_id, validate_create, validate_update
 
 # Seeded as on a fresh Cattle (`core-003.sql`): id, kind, name, uuid, state.
@@ -149,6 +152,33 @@ class Resources:
         offered = set(available_actions(rtype.actions, record.state))
         offered.update(rtype.custom_actions)
         return [name for name in rtype.actions if name in offered]
+
+    def renderer(
+        self,
+        caller: Caller,
+        schemas: SchemaSet,
+        urls: Urls,
+        now: float,
+        method: str = "GET",
+        *,
+        action_links: bool = False,
+    ) -> Renderer:
+        """How `caller` sees rows: its role's schemas, the actions it may take."""
+        store = self.store
+
+        def name_of(account_id: Any) -> str | None:
+            account = store.account(account_id)
+            return None if account is None else account.values.get("name")
+
+        return Renderer(
+            urls,
+            now,
+            method,
+            schemas,
+            lambda rtype, record: self.actions(rtype, caller, record),
+            name_of,
+            action_links=action_links,
+        )
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, rtype: ResourceType, caller: Caller, raw_id: str) -> Record:
