@@ -333,8 +333,18 @@ def _header_text(value: Any) -> str:
 
 
 def _host_url(request: Request) -> str:
-    """Scheme and host as the client addressed them (cheaper than `Request.host_url`)."""
-    return f"{request.scheme}://{request.host}"
+    """Scheme and host as the client addressed them, as `Request.host_url` has them (the
+    default port dropped), read straight from the environ: werkzeug's parsing of the host
+    is a tenth of a by-id GET."""
+    environ = request.environ
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST")
+    if host is None:
+        host = f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    default = ":443" if scheme == "https" else ":80"
+    if host.endswith(default):
+        host = host[: -len(default)]
+    return f"{scheme}://{host}"
 
 
 def _wants_action_links(request: Request) -> bool:
