@@ -666,12 +666,5 @@ def lookup(name: str) -> ResourceType | None:
 TYPES: dict[str, ResourceType] = {t.id: t for t in RESOURCE_TYPES}
 
 
-def table_of(type_id: str) -> str:
-    """The table (Cattle base type) a resource type's rows live in."""
-    found = lookup(type_id)
-    assert found is not None, type_id
-    return found.table
-
-
 # Table -> id prefix (`1c` credentials, `1sp` storage pools, `1a` accounts, `1pm` members).
 ID_PREFIX: dict[str, str] = {t.table: t.id_prefix for t in RESOURCE_TYPES}
