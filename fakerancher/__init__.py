@@ -1,4 +1,4 @@
-"""fakerancher: the Rancher 1.x (Cattle) v1 API, faked in memory.
+"""fakerancher: the Rancher 1.x (Cattle) API (`/v1` and `/v2-beta`), faked in memory.
 
 `FakeRancher` is one fake server; `mock_rancher()` routes `requests` to one in process. Both
 are imported on first use, so `import fakerancher` stays cheap for the pytest plugin.

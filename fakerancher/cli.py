@@ -17,9 +17,10 @@ from fakerancher.errors import ApiError
 from fakerancher.fake import FakeRancher
 
 DESCRIPTION = """\
-An in-memory fake of the Rancher 1.x (Cattle) v1 API: registry, registryCredential and
-registrationToken with Cattle's real state machine, plus control routes under /_fake
-(reset, state, clock, transitions, faults, calls)."""
+An in-memory fake of the Rancher 1.x (Cattle) API on /v1 and /v2-beta: registries, registry
+credentials, registration tokens, projects, accounts and API keys with Cattle's real state
+machine and roles, plus control routes under /_fake (reset, state, clock, transitions, faults,
+calls, auth)."""
 
 SERVE_EPILOG = """\
 examples:
