@@ -138,7 +138,13 @@ class Faults:
         self.rules: list[FaultRule] = []
 
     def add(self, **rule: Any) -> FaultRule:
-        """E.g. `fake.faults.add(method="GET", type="registry", status=503, times=1)`."""
+        """E.g. `fake.faults.add(method="GET", type="registry", status=503, times=1)`; from
+        Python, `path` may also be a compiled regex (matched whole, with its own flags)."""
+        path = rule.get("path")
+        if isinstance(path, re.Pattern):
+            parsed = parse_fault({**rule, "path": path.pattern})
+            parsed._path = path
+            return self.add_rule(parsed)
         return self.add_rule(parse_fault(rule))
 
     def add_rule(self, rule: FaultRule) -> FaultRule:

@@ -346,3 +346,12 @@ def test_cli_request_log_lines_carry_a_timestamp(tmp_path: Path) -> None:
     assert lines and "hunter2" not in lines[0]
     stamp = lines[0].split(" ")[0]
     assert time.strptime(stamp, "%Y-%m-%d")
+
+
+def test_a_fault_path_may_be_a_compiled_regex_from_python(fake_rancher: FakeRancher) -> None:
+    import re
+
+    fake_rancher.faults.add(path=re.compile(r"/v1/regis\w+"), status=503, times=1)
+    assert requests.get(f"{fake_rancher.url}/v1/registries").status_code == 503
+    assert requests.get(f"{fake_rancher.url}/v1/registries").status_code == 200
+    assert requests.get(f"{fake_rancher.url}/_fake/faults").json()["rules"][0]["hits"] == 1
