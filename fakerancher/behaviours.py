@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 AGENT_IMAGE_STATES = frozenset({"requested", "registering"})
 DEFAULT_TEMPLATE = "Cattle"
+DEFAULT_PORT_RANGE = {"type": "servicesPortRange", "endPort": 65535, "startPort": 49153}
 # The public project templates of Rancher 1.6's catalog, by name, and their orchestration.
 PUBLIC_TEMPLATES = (
     ("Cattle", "cattle"),
@@ -141,6 +142,8 @@ class Environment(Behaviour):
         )
         values.setdefault("healthState", "healthy")
         values.setdefault("version", "2")
+        if values.get("servicesPortRange") is None:  # Cattle's default range (the capture's)
+            values["servicesPortRange"] = dict(DEFAULT_PORT_RANGE)
         return {}
 
     def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:

@@ -414,7 +414,9 @@ def _type_schema(kind: str) -> dict[str, Any]:
         return {"type": "string", "format": "date-time"}
     if kind == "json":
         return {}
-    return {"type": "string"}  # string, password, enum, reference[...] (ids are strings)
+    if kind in ("string", "password", "enum") or kind.startswith("reference["):
+        return {"type": "string"}  # ids in references are strings too
+    return {"type": "object"}  # another schema's type (servicesPortRange, projectMember)
 
 
 def _resource_schema(type_id: str, fields: dict[str, Any]) -> dict[str, Any]:

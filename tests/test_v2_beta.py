@@ -281,3 +281,11 @@ def test_the_cattle_client_on_v2_beta_with_keys() -> None:
             assert env.wait_success(credential.deactivate()).state == "inactive"
         finally:
             close_client(env)
+
+
+def test_a_project_has_cattles_default_port_range(api: Client) -> None:
+    default = get(api, f"{V2}/projects/1a5")["servicesPortRange"]
+    assert default == {"type": "servicesPortRange", "endPort": 65535, "startPort": 49153}
+    chosen = {"startPort": 1000, "endPort": 2000}
+    made = post(api, f"{V2}/projects", {"name": "ports", "servicesPortRange": chosen})
+    assert made["servicesPortRange"] == chosen
