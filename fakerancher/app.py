@@ -162,17 +162,20 @@ class CattleApp:
             with contextlib.suppress(HTTPException):  # over max_content_length: never read
                 raw = request.get_data(cache=True)
         reveal = self.fake.reveal_secrets
+        params = _params(request)
         self.fake.calls.append(
             LoggedCall(
                 method=request.method,
                 path=request.path,
-                query=loggable_query(_params(request), reveal=reveal),
+                query=loggable_query(params, reveal=reveal) if params else {},
                 status=status,
                 type=target.type,
                 id=target.id,
                 action=target.action,
                 duration=duration,
-                body=loggable_body(raw, request.mimetype == FORM_TYPE, reveal=reveal),
+                body=loggable_body(raw, request.mimetype == FORM_TYPE, reveal=reveal)
+                if raw
+                else None,
             )
         )
 
