@@ -53,6 +53,9 @@ class Behaviour:
     def links(self, record: Record, computed: Mapping[str, Any]) -> dict[str, str]:
         return {}
 
+    def check_process(self, store: Store, record: Record, process: str) -> None:
+        """Refuse a process the row may not run (raise `ApiError`)."""
+
 
 class AgentRegistration(Behaviour):
     """registrationToken: a key pair and the token string issued once, at create; the agent
@@ -104,6 +107,25 @@ class Account(Behaviour):
 
     def kind(self, record: Record) -> str:
         return str(record.values.get("kind") or "user")
+
+    def check_process(self, store: Store, record: Record, process: str) -> None:
+        """The last active admin account may not be deactivated or removed (AccountFilter,
+        AccountDeactivateActionHandler)."""
+        if process not in ("deactivate", "remove") or self.kind(record) != "admin":
+            return
+        others = [
+            a
+            for a in store.owned_all("account")
+            if a is not record and self.kind(a) == "admin" and a.state == "active"
+        ]
+        if not others:
+            verb = "deactivate" if process == "deactivate" else "delete"
+            raise ApiError(
+                405,
+                "LastAdminAccount",
+                message=f"Cannot {verb} the last admin account.",
+                detail="At least one admin account is required at all times",
+            )
 
     def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:
         external = record.values.get("externalId")

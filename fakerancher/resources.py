@@ -320,6 +320,7 @@ class Resources:
         custom = self._custom_actions.get(name)
         if custom is not None:
             return custom(self, rtype, caller, record, body, now)
+        behaviour(rtype).check_process(self.store, record, name)
         self.store.start(record, name, now)
         return record
 
@@ -331,6 +332,7 @@ class Resources:
             raise ApiError(403)
         if record.state in ("removed", "removing"):
             return record
+        behaviour(rtype).check_process(self.store, record, "remove")
         if PROCESSES["remove"].can_start(record.state):
             self.store.start(record, "remove", now)
         elif rtype.delete_deactivates_first and PROCESSES["deactivate"].can_start(record.state):

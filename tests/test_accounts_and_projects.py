@@ -304,3 +304,21 @@ def test_settings_are_the_admins_and_a_create_updates_by_name(
     assert (again.json()["value"], again.json()["activeValue"]) == ("http://b", "http://b")
     env = key_of(fake.add_api_key(project="1a5"))
     assert requests.get(url, auth=env).status_code == 404
+
+
+def test_the_last_admin_cannot_be_deactivated_or_deleted(fake: FakeRancher, admin: Auth) -> None:
+    refused = requests.post(f"{fake.url}/v1/accounts/1a1/?action=deactivate", auth=admin)
+    assert (refused.status_code, refused.json()["code"]) == (405, "LastAdminAccount")
+    assert refused.json()["message"] == "Cannot deactivate the last admin account."
+    other = requests.post(
+        f"{fake.url}/v1/accounts", auth=admin, json={"name": "root2", "kind": "admin"}
+    ).json()
+    settle(fake, other, admin)
+    root2 = key_of(fake.add_api_key(account=other["id"]))
+    allowed = requests.post(f"{fake.url}/v1/accounts/1a1/?action=deactivate", auth=admin)
+    assert allowed.status_code == 202
+    last = requests.delete(f"{fake.url}/v1/accounts/{other['id']}", auth=root2)
+    assert (last.status_code, last.json()["message"]) == (
+        405,
+        "Cannot delete the last admin account.",
+    )
