@@ -36,14 +36,15 @@ class RenderedDocuments:
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        # (id(record), root) -> (record, its values dict, its state fields, JSON). Holding the
+        # (id(record), key) -> (record, its values dict, its state fields, JSON), the key
+        # naming what else the rendering depends on (URL root, role, caller). Holding the
         # record keeps its id() from being reused while the entry lives.
         self._entries: OrderedDict[
             tuple[int, str], tuple[Record, dict[str, Any], tuple[Any, ...], str]
         ] = OrderedDict()
 
-    def get(self, record: Record, root: str) -> str | None:
-        entry = self._entries.get((id(record), root))
+    def get(self, record: Record, key: str) -> str | None:
+        entry = self._entries.get((id(record), key))
         if entry is None:
             return None
         cached, values, state, text = entry
@@ -51,10 +52,10 @@ class RenderedDocuments:
             return None
         return text
 
-    def put(self, record: Record, root: str, text: str) -> None:
-        key = (id(record), root)
-        self._entries[key] = (record, record.values, _state(record), text)
-        self._entries.move_to_end(key)
+    def put(self, record: Record, key: str, text: str) -> None:
+        entry = (id(record), key)
+        self._entries[entry] = (record, record.values, _state(record), text)
+        self._entries.move_to_end(entry)
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
 

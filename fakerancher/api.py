@@ -179,7 +179,12 @@ class ApiViews:
         return json_response(200, doc)
 
     def _rendered_text(self, call: Call, record: Record) -> str:
-        """A resource's JSON as a GET shows it, from the cache while the record is unchanged."""
+        """A resource's JSON as a GET shows it, from the cache while the record is unchanged.
+
+        Not for a type whose actions follow the caller's standing in the row (a project's
+        owners): that changes with other rows (members), which the cache cannot see."""
+        if call.renderer.view(record).owner_actions:
+            return encode(call.renderer.resource(record))
         key = f"{call.urls.root} {call.caller.role.name} {call.caller.user.id}"
         text = self.rendered.get(record, key)
         if text is None:

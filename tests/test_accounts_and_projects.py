@@ -322,3 +322,28 @@ def test_the_last_admin_cannot_be_deactivated_or_deleted(fake: FakeRancher, admi
         405,
         "Cannot delete the last admin account.",
     )
+
+
+def test_a_member_made_owner_sees_the_owners_actions_at_once(
+    fake: FakeRancher, admin: Auth
+) -> None:
+    bob = new_user(fake, admin, name="bob")
+    carol = new_user(fake, admin, name="carol")
+    carol_id = requests.get(f"{fake.url}/v1/accounts", auth=carol).json()["data"][0]["id"]
+    project = new_project(fake, bob)
+    bob_id = requests.get(project["links"]["projectMembers"], auth=bob).json()["data"][0][
+        "externalId"
+    ]
+
+    def members(carol_role: str) -> list[dict[str, str]]:
+        return [
+            {"externalId": bob_id, "externalIdType": "rancher_id", "role": "owner"},
+            {"externalId": carol_id, "externalIdType": "rancher_id", "role": carol_role},
+        ]
+
+    requests.post(project["actions"]["setmembers"], auth=bob, json={"members": members("member")})
+    assert settle(fake, project, carol)["actions"] == {}
+    requests.post(project["actions"]["setmembers"], auth=bob, json={"members": members("owner")})
+    assert "setmembers" in settle(fake, project, carol)["actions"]
+    listed = requests.get(f"{fake.url}/v1/projects", auth=carol).json()["data"]
+    assert "setmembers" in listed[0]["actions"]
