@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from fakerancher.answers import json_response
+
 if TYPE_CHECKING:
     from fakerancher.fake import FakeRancher
 
@@ -61,8 +63,7 @@ def _guarded(fake: FakeRancher, request: Request, respond: Callable[[], Response
 def _error(fake: FakeRancher, status: int) -> Response:
     from fakerancher.errors import ApiError
 
-    body = ApiError(status).document(fake.store.new_error_id())
-    return Response(json.dumps(body), status=status, content_type="application/json; charset=utf-8")
+    return json_response(status, ApiError(status).document(fake.store.new_error_id()))
 
 
 def wants_html(environ: dict[str, Any]) -> bool:
@@ -137,7 +138,7 @@ def _openapi_answer(schemas: Response, root: str) -> Response:
 
     version = root.strip("/").split("/")[0]
     doc = openapi_document(json.loads(schemas.get_data()), version)
-    response = Response(json.dumps(doc), content_type="application/json; charset=utf-8")
+    response = json_response(200, doc, cattle=False)
     for name, value in schemas.headers.items():
         if name.lower().startswith(("x-api-", "x-rancher-")):
             response.headers.add(name, value)
