@@ -20,6 +20,10 @@ stop_server() {
 trap stop_server EXIT
 
 # --port 0 picks a free port; the server prints its URL on stdout, its request log on stderr.
+# The files exist before the server starts: the background shell may open them after the
+# first poll below.
+: >"$work/stdout"
+: >"$work/stderr"
 "$PYTHON" -m fakerancher serve --port 0 >"$work/stdout" 2>"$work/stderr" &
 server_pid=$!
 for _ in $(seq 100); do
