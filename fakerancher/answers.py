@@ -4,26 +4,79 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any
-
-from werkzeug.wrappers import Response
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from fakerancher.store import Record
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+JSON_TYPE = "application/json; charset=utf-8"
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+class Reply:
+    """One answer: status, headers and body bytes, and a WSGI app that sends it.
+
+    Lighter than werkzeug's `Response`, which a request answered in process (`mock_rancher`)
+    never needs: the live server's WSGI call makes one, to send it. Header values are the
+    app's own or made safe by it (no line breaks)."""
+
+    __slots__ = ("body", "headers", "status_code")
+
+    def __init__(
+        self,
+        status_code: int,
+        body: bytes,
+        content_type: str = JSON_TYPE,
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.headers: list[tuple[str, str]] = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            *headers,
+        ]
+
+    @property
+    def mimetype(self) -> str:
+        """The content type without its parameters, e.g. `application/json`."""
+        return (self.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+    def set_header(self, name: str, value: str) -> None:
+        wanted = name.lower()
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != wanted]
+        self.headers.append((name, value))
+
+    def get_data(self) -> bytes:
+        return self.body
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        from werkzeug.wrappers import Response
+
+        response = Response(self.body, status=self.status_code, headers=self.headers)
+        return response(environ, start_response)
+
 
 def encode(body: Any, *, cattle: bool = True) -> str:
-    text = json.dumps(body, separators=(",", ":"))
+    text = _ENCODER.encode(body)
     if cattle:  # Cattle's Jackson writer escapes "/" in strings; the parsed content is the same.
         text = text.replace("/", "\\/")
     return text
 
 
-def json_response(status: int, body: Any, *, cattle: bool = True) -> Response:
+def json_response(status: int, body: Any, *, cattle: bool = True) -> Reply:
     return text_response(status, encode(body, cattle=cattle))
 
 
-def text_response(status: int, text: str) -> Response:
-    return Response(text, status=status, content_type="application/json; charset=utf-8")
+def text_response(status: int, text: str, content_type: str = JSON_TYPE) -> Reply:
+    return Reply(status, text.encode("utf-8"), content_type)
 
 
 class RenderedDocuments:

@@ -15,10 +15,10 @@ from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from fakerancher import listing, tokens
-from fakerancher.answers import RenderedDocuments, encode, json_response, text_response
+from fakerancher.answers import RenderedDocuments, Reply, encode, json_response, text_response
 from fakerancher.auth import Caller
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
 from fakerancher.render import Renderer
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 ACCOUNT_LINK = "account"  # every row's link to the account (project) it belongs to
-Answer = tuple[int, Any] | Response
+Answer = tuple[int, Any] | Reply
 
 _VERSION = "<any(" + ", ".join(f"'{name}'" for name in VERSIONS) + "):version>"
 URL_MAP = Map(
@@ -163,7 +163,7 @@ class ApiViews:
 
     def _collection_answer(
         self, call: Call, rtype: ResourceType, records: list[Record], query: listing.CollectionQuery
-    ) -> Response:
+    ) -> Reply:
         page, has_more = listing.apply(records, query)
         base_url = call.request.base_url
         if query.include is None and not call.renderer.action_links:
@@ -309,7 +309,7 @@ class ApiViews:
                 and tokens.token_matches(token, record.values["token"], call.now)
             ):
                 script = tokens.agent_script(token, call.urls.cattle_url, client_ip(call.request))
-                return Response(script, status=200, content_type="text/plain; charset=utf-8")
+                return text_response(200, script, "text/plain; charset=utf-8")
         raise not_found()
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from fakerancher import auth, people
-from fakerancher.answers import json_response
+from fakerancher.answers import Reply, json_response
 from fakerancher.api import FORM_TYPE, ApiViews, Call, client_ip, route
 from fakerancher.calls import Call as LoggedCall
 from fakerancher.calls import loggable_body, loggable_query
@@ -68,7 +68,7 @@ class CattleApp:
             raise
         return response(environ, start_response)
 
-    def respond(self, request: Request) -> Response:
+    def respond(self, request: Request) -> Reply:
         """The answer to one request, as a page when a person's browser asks (and the OpenAPI
         document); raises `ConnectionDropped` when a fault drops it.
 
@@ -81,7 +81,7 @@ class CattleApp:
         except Exception as error:
             return self._bug(request, error)
 
-    def answer(self, request: Request) -> Response:
+    def answer(self, request: Request) -> Reply:
         """The API's own answer to one request (JSON for the API and the control plane)."""
         request.max_content_length = MAX_BODY_BYTES
         try:
@@ -89,7 +89,7 @@ class CattleApp:
             if refused is not None:
                 status, body = self._error_answer(refused)
                 response = json_response(status, body)
-                response.headers["Connection"] = "close"  # the rest of it is never read
+                response.set_header("Connection", "close")  # the rest of it is never read
                 return self._finish(response, Urls(_host_url(request)), None, request)
             if request.path == CONTROL_PREFIX or request.path.startswith(f"{CONTROL_PREFIX}/"):
                 return self.handle_control(request)
@@ -99,12 +99,12 @@ class CattleApp:
         except Exception as error:
             return self._bug(request, error)
 
-    def _bug(self, request: Request, error: Exception) -> Response:
+    def _bug(self, request: Request, error: Exception) -> Reply:
         self.fake.record_error(error)
         log.error("unexpected error answering %s %s", request.method, request.path, exc_info=error)
         return json_response(500, ApiError(500).document(self.fake.store.new_error_id()))
 
-    def handle_control(self, request: Request) -> Response:
+    def handle_control(self, request: Request) -> Reply:
         if self._control is None:  # imported on first use: most users never call it
             from fakerancher.control import ControlRoutes
 
@@ -123,7 +123,7 @@ class CattleApp:
             error = ApiError(code, error.name)
         return error.status, error.document(self.fake.store.new_error_id())
 
-    def handle_logged(self, request: Request) -> Response:
+    def handle_logged(self, request: Request) -> Reply:
         """`handle`, with fault rules applied first and the call logged after."""
         started = time.perf_counter()
         target = _target(request)
@@ -138,7 +138,7 @@ class CattleApp:
             except Exception as error:  # the answer stands: a logging bug is reported apart
                 self.fake.record_error(error)
 
-    def _faulted(self, request: Request, target: Target) -> Response | None:
+    def _faulted(self, request: Request, target: Target) -> Reply | None:
         try:
             method = _method(request)
         except ApiError:
@@ -179,7 +179,7 @@ class CattleApp:
             )
         )
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Reply:
         fake = self.fake
         urls = Urls(_host_url(request))
         caller: auth.Caller | None = None
@@ -209,7 +209,7 @@ class CattleApp:
                     now=now,
                 )
                 result = self.api.dispatch(call)
-                if isinstance(result, Response):
+                if isinstance(result, Reply):
                     return self._finish(result, urls, caller, request)
                 status, body = result
         except ApiError as error:
@@ -220,7 +220,7 @@ class CattleApp:
         except Exception as error:  # rolled back: a bug must still answer as Cattle would
             return self._finish(self._bug(request, error), urls, caller, request)
         response = self._finish(json_response(status, body), urls, caller, request)
-        response.headers.extend(error_headers)
+        response.headers.extend(error_headers.items())
         return response
 
     def _caller(self, request: Request, path: str, raw_project: str | None) -> auth.Caller:
@@ -240,8 +240,8 @@ class CattleApp:
         return auth.resolve(store, user, requested, named=raw_project is not None)
 
     def _finish(
-        self, response: Response, urls: Urls, caller: auth.Caller | None, request: Request
-    ) -> Response:
+        self, response: Reply, urls: Urls, caller: auth.Caller | None, request: Request
+    ) -> Reply:
         """Every answer's headers; the caller's only once it is known (not on a 401 or a 403
         of the authenticator, as in Cattle)."""
         extra = [("X-API-Schemas", urls.schemas)]
@@ -252,9 +252,10 @@ class CattleApp:
                 ("X-API-User-Id", format_account_id(user.id)),
                 ("X-API-Account-Kind", kind_of(user)),
                 ("X-API-Account-Name", _header_text(user.values.get("name"))),
-                ("X-API-Client-IP", client_ip(request)),
+                ("X-API-Client-IP", _header_text(client_ip(request))),
             )
-        response.headers.extend([*extra, *_STATIC_HEADERS])
+        response.headers += extra
+        response.headers += _STATIC_HEADERS
         return response
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import builtins
-import contextlib
 import json
 import random
 import re
 import threading
-from collections.abc import Iterator
 from os import PathLike
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from fakerancher import auth
@@ -20,7 +19,7 @@ from fakerancher.faults import Faults
 from fakerancher.render import Renderer
 from fakerancher.resources import Resources
 from fakerancher.schemas import ResourceType
-from fakerancher.store import DEFAULT_PROJECT_ID, Record, Store
+from fakerancher.store import DEFAULT_PROJECT_ID, Record, Store, Transaction
 from fakerancher.transitions import Transitions
 from fakerancher.urls import Urls
 
@@ -96,15 +95,11 @@ class FakeRancher:
             self._use_store(Store(self.transitions, self.seed))
             self._add_default_project()
 
-    @contextlib.contextmanager
-    def operation(self) -> Iterator[float]:
+    def operation(self) -> Operation:
         """One operation on the fake, all or nothing: holds the lock, completes every
-        transition due by now, and undoes every change if the operation raises; yields now."""
-        with self.lock:
-            now = self.clock.now()
-            self.store.settle(now)
-            with self.store.transaction():
-                yield now
+        transition due by now, and undoes every change if the operation raises; `with`
+        yields now."""
+        return Operation(self)
 
     @property
     def wsgi_app(self) -> CattleApp:
@@ -401,3 +396,38 @@ _TABLE_ORDER = {"account": 0}  # accounts and projects first
 
 def _display_order(record: Record) -> tuple[int, str, int]:
     return (_TABLE_ORDER.get(record.table, 1), record.type, record.id)
+
+
+class Operation:
+    """`FakeRancher.operation()`: a plain context manager, as every request opens one."""
+
+    __slots__ = ("_fake", "_transaction")
+
+    def __init__(self, fake: FakeRancher) -> None:
+        self._fake = fake
+        self._transaction: Transaction | None = None
+
+    def __enter__(self) -> float:
+        fake = self._fake
+        fake.lock.acquire()
+        try:
+            now = fake.clock.now()
+            fake.store.settle(now)
+            self._transaction = fake.store.transaction()
+            self._transaction.__enter__()
+        except BaseException:
+            fake.lock.release()
+            raise
+        return now
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._transaction is not None:
+                self._transaction.__exit__(exc_type, exc, tb)
+        finally:
+            self._fake.lock.release()

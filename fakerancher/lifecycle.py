@@ -7,6 +7,7 @@ in, and the resting state it ends in (cattle `DefaultProcessesParser`, the same 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
@@ -85,13 +86,14 @@ def is_transitioning(state: str) -> bool:
     return state in TRANSITIONING_STATES
 
 
-def available_actions(schema_actions: tuple[str, ...], state: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def available_actions(schema_actions: tuple[str, ...], state: str) -> tuple[str, ...]:
     """The actions a resource in `state` offers, in the schema's `resourceActions` order."""
-    return [
+    return tuple(
         name
         for name in schema_actions
         if name not in NEVER_OFFERED and name in PROCESSES and PROCESSES[name].can_start(state)
-    ]
+    )
 
 
 def follow_up(process: str) -> str | None:

@@ -36,9 +36,13 @@ def request_line_length(environ: WSGIEnvironment) -> int:
 def header_bytes(environ: WSGIEnvironment) -> int:
     total = 0
     for key, value in environ.items():
-        if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = key[5:] if key.startswith("HTTP_") else key
-            total += len(name) + _SEPARATOR + len(str(value)) + _CRLF
+        if key[:5] == "HTTP_":
+            total += len(key) - 5 + len(str(value))
+        elif key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
+            total += len(key) + len(str(value))
+        else:
+            continue
+        total += _SEPARATOR + _CRLF
     return total
 
 

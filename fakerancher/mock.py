@@ -220,26 +220,28 @@ class mock_rancher(ContextDecorator):
             response = self.fake.wsgi_app.respond(Request(wsgi_environ(request, data)))
         except ConnectionDropped as error:
             raise requests.ConnectionError(str(error), request=request) from None
-        return response.status_code, response.headers.to_wsgi_list(), response.get_data()
+        return response.status_code, response.headers, response.body
 
 
 def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
     """The WSGI environ (PEP 3333) of a prepared `requests` request."""
     parts = urlsplit(request.url or "")
-    secure = parts.scheme == "https"
-    host = parts.hostname or "localhost"
-    port = str(parts.port or (443 if secure else 80))
+    scheme = parts.scheme
+    netloc = parts.netloc.rpartition("@")[2]  # without user:password
+    host, _, port = netloc.partition(":")
+    if host.startswith("["):  # an IPv6 literal: urlsplit's parsing handles its brackets
+        host, port = parts.hostname or "localhost", str(parts.port or "")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": (request.method or "GET").upper(),
         "SCRIPT_NAME": "",
         "PATH_INFO": unquote(parts.path, "latin-1") or "/",
         "QUERY_STRING": parts.query,
-        "SERVER_NAME": host,
-        "SERVER_PORT": port,
+        "SERVER_NAME": host.lower() or "localhost",
+        "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": parts.scheme,
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
@@ -247,11 +249,14 @@ def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, An
         "wsgi.run_once": False,
         "CONTENT_LENGTH": str(len(body)),
     }
-    for name, value in request.headers.items():
+    headers = request.headers
+    # requests' CaseInsensitiveDict lists its pairs far faster than the Mapping protocol does.
+    pairs = headers.lower_items() if hasattr(headers, "lower_items") else headers.items()
+    for name, value in pairs:
         key = name.upper().replace("-", "_")
         if key == "CONTENT_TYPE":
             environ["CONTENT_TYPE"] = value
         elif key != "CONTENT_LENGTH":
             environ[f"HTTP_{key}"] = value
-    environ.setdefault("HTTP_HOST", parts.netloc)
+    environ.setdefault("HTTP_HOST", netloc)
     return environ

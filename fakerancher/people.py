@@ -19,21 +19,21 @@ from collections.abc import Callable
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
-from fakerancher.answers import json_response
+from fakerancher.answers import Reply, json_response
 
 if TYPE_CHECKING:
     from fakerancher.fake import FakeRancher
 
-Answer = Callable[[Request], Response]
+Answerer = Callable[[Request], Reply]
 log = logging.getLogger("fakerancher")
 
 DASHBOARD_PATHS = frozenset({"/_fake", "/_fake/"})
 _OPENAPI = re.compile(r"(/[^/]+(?:/projects/[^/]+)?)/openapi\.json/?")
 
 
-def respond(fake: FakeRancher, request: Request, answer: Answer) -> Response:
+def respond(fake: FakeRancher, request: Request, answer: Answerer) -> Reply:
     """The answer to `request`: `answer(request)`, or what a person or an OpenAPI tool wants."""
     path = request.path
     if path.endswith(("/openapi.json", "/openapi.json/")):
@@ -50,7 +50,7 @@ def respond(fake: FakeRancher, request: Request, answer: Answer) -> Response:
     return _as_page(fake, request, response)
 
 
-def _guarded(fake: FakeRancher, request: Request, respond: Callable[[], Response]) -> Response:
+def _guarded(fake: FakeRancher, request: Request, respond: Callable[[], Reply]) -> Reply:
     """`respond()`, or Cattle's 500 document (logged) if it fails: never a traceback."""
     try:
         return respond()
@@ -60,7 +60,7 @@ def _guarded(fake: FakeRancher, request: Request, respond: Callable[[], Response
         return _error(fake, 500)
 
 
-def _error(fake: FakeRancher, status: int) -> Response:
+def _error(fake: FakeRancher, status: int) -> Reply:
     from fakerancher.errors import ApiError
 
     return json_response(status, ApiError(status).document(fake.store.new_error_id()))
@@ -81,7 +81,7 @@ def wants_html(environ: dict[str, Any]) -> bool:
     return "*/*" in accept or "text/html" in accept
 
 
-def _as_page(fake: FakeRancher, request: Request, response: Response) -> Response:
+def _as_page(fake: FakeRancher, request: Request, response: Reply) -> Reply:
     """The JSON answer as the API browser's page; any other answer unchanged."""
     if response.mimetype != "application/json":
         return response
@@ -92,7 +92,7 @@ def _as_page(fake: FakeRancher, request: Request, response: Response) -> Respons
     from fakerancher.browser import render_page
 
     try:
-        page = render_page(doc, request.url, response.headers.get("X-API-Schemas"))
+        page = render_page(doc, request.url, response.header("X-API-Schemas"))
     except Exception as error:  # a bug in the page must not cost the person the answer itself
         fake.record_error(error)
         log.exception("could not render %s %s as a page", request.method, request.path)
@@ -100,20 +100,24 @@ def _as_page(fake: FakeRancher, request: Request, response: Response) -> Respons
     return _page(response, page, response.status_code)
 
 
-def _page(source: Response, html: str, status: int) -> Response:
+def _page(source: Reply, html: str, status: int) -> Reply:
     from fakerancher.browser import security_headers
 
-    page = Response(html, status=status, content_type="text/html; charset=utf-8")
-    for name, value in source.headers.items():
-        if name.lower().startswith(("x-api-", "x-rancher-", "www-authenticate")):
-            page.headers.add(name, value)
-    page.headers.extend(security_headers())
-    page.headers["Vary"] = "Accept, User-Agent"
-    return page
+    kept = [
+        (name, value)
+        for name, value in source.headers
+        if name.lower().startswith(("x-api-", "x-rancher-", "www-authenticate"))
+    ]
+    return Reply(
+        status,
+        html.encode("utf-8"),
+        "text/html; charset=utf-8",
+        [*kept, *security_headers(), ("Vary", "Accept, User-Agent")],
+    )
 
 
 # -- OpenAPI ----------------------------------------------------------------------------------
-def _openapi(fake: FakeRancher, request: Request, answer: Answer, root: str) -> Response:
+def _openapi(fake: FakeRancher, request: Request, answer: Answerer, root: str) -> Reply:
     """The OpenAPI document of `root` (`/v1`, `/v1/projects/1a5`), made from the schemas this
     caller gets there: the same authentication, scope and faults apply."""
     environ = dict(request.environ)
@@ -133,13 +137,15 @@ def _openapi(fake: FakeRancher, request: Request, answer: Answer, root: str) -> 
     return _guarded(fake, request, lambda: _openapi_answer(schemas, root))
 
 
-def _openapi_answer(schemas: Response, root: str) -> Response:
+def _openapi_answer(schemas: Reply, root: str) -> Reply:
     from fakerancher.openapi import openapi_document
 
     version = root.strip("/").split("/")[0]
     doc = openapi_document(json.loads(schemas.get_data()), version)
     response = json_response(200, doc, cattle=False)
-    for name, value in schemas.headers.items():
-        if name.lower().startswith(("x-api-", "x-rancher-")):
-            response.headers.add(name, value)
+    response.headers += [
+        (name, value)
+        for name, value in schemas.headers
+        if name.lower().startswith(("x-api-", "x-rancher-"))
+    ]
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fakerancher.behaviours import BEHAVIOURS
@@ -68,24 +69,29 @@ class Renderer:
 
     def resource(self, record: Record) -> dict[str, Any]:
         rtype = self.view(record)
+        plan = _plan(rtype)
         rid = format_id(rtype, record.id)
-        values = self._field_values(rtype, record)
+        values = self._field_values(rtype, plan, record, rid)
+        url = self.urls.resource(rtype, rid)
         doc: dict[str, Any] = {
             "id": rid,
             "type": rtype.id,
-            "links": self._links(rtype, record, rid, values),
+            "links": self._links(rtype, plan, record, url, values),
             "actionLinks" if self.action_links else "actions": {
-                name: self.urls.action(rtype, rid, name) for name in self.actions_of(rtype, record)
+                name: f"{url}/?action={name.lower()}" for name in self.actions_of(rtype, record)
             },
             "baseType": rtype.base_type,
             "name": values.pop("name", None),
             "state": values.pop("state", None),
         }
-        for key in sorted(values):
-            doc[key] = values[key]
+        for key in plan.order:
+            if key in values:
+                doc[key] = values[key]
         return doc
 
-    def _field_values(self, rtype: ResourceType, record: Record) -> dict[str, Any]:
+    def _field_values(
+        self, rtype: ResourceType, plan: _Plan, record: Record, rid: str
+    ) -> dict[str, Any]:
         if record.transitioning_error:
             transitioning, message = "error", record.transitioning_message
         elif is_transitioning(record.state):
@@ -95,7 +101,7 @@ class Renderer:
             transitioning, message = "no", None
         behaviour = BEHAVIOURS[rtype.hook]
         computed: dict[str, Any] = {
-            "id": format_id(rtype, record.id),
+            "id": rid,
             "kind": behaviour.kind(record),
             "uuid": record.uuid,
             "accountId": format_account_id(record.account_id),
@@ -109,26 +115,21 @@ class Renderer:
             "transitioningProgress": None,
         }
         computed.update(behaviour.computed(record, self.urls, self._member_name(record)))
-        shown_once = record.once if self.show_create_only and record.once else {}
+        shown_on_create = self.show_create_only
+        if shown_on_create and record.once:
+            computed.update(record.once)
+        stored = record.values
         values: dict[str, Any] = {}
-        for field in rtype.fields:
-            name = field.name
-            if name in shown_once:
-                value = shown_once[name]
-            elif name in computed:
-                value = computed[name]
-            else:
-                value = record.values.get(name)
-            if field.read_on_create_only and not self.show_create_only:
+        for name, create_only, kind, prefix in plan.fields:
+            value = computed[name] if name in computed else stored.get(name)
+            if create_only and not shown_on_create:
                 value = None
-            elif field.is_date:
+            elif kind == _DATE:
                 if value is not None:
                     values[f"{name}TS"] = int(value) * 1000
                     value = format_date(value)
-            elif field.is_reference and isinstance(value, int):
-                target = lookup(field.reference_type)
-                assert target is not None
-                value = f"{target.id_prefix}{value}"
+            elif kind == _REFERENCE and isinstance(value, int):
+                value = f"{prefix}{value}"
             values[name] = value
         for name in behaviour.extra_output:
             if computed.get(name) is not None:
@@ -140,15 +141,13 @@ class Renderer:
         return self.name_of(external) if isinstance(external, int) else None
 
     def _links(
-        self, rtype: ResourceType, record: Record, rid: str, values: dict[str, Any]
+        self, rtype: ResourceType, plan: _Plan, record: Record, url: str, values: dict[str, Any]
     ) -> dict[str, str]:
-        links = {"self": self.urls.resource(rtype, rid)}
+        links = {"self": url}
         names: dict[str, str] = {}
-        for name in rtype.link_names:
-            followed = rtype.reference_links.get(name)
-            if followed is not None and values.get(followed) is None:
-                continue
-            names[name] = self.urls.link(rtype, rid, name)
+        for name, path, followed in plan.links:
+            if followed is None or values.get(followed) is not None:
+                names[name] = f"{url}/{path}"
         names.update(BEHAVIOURS[rtype.hook].links(record, values))
         if rtype.collection_links:
             scoped = self.urls.scoped_to(format_account_id(record.id))
@@ -159,3 +158,54 @@ class Renderer:
         for name in sorted(names):
             links[name] = names[name]
         return links
+
+
+# How `_field_values` treats a field, by its type.
+_PLAIN, _DATE, _REFERENCE = "plain", "date", "reference"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What rendering a type needs from its declaration, worked out once per type."""
+
+    # name, shown only in a create answer, kind, id prefix of a reference's target
+    fields: tuple[tuple[str, bool, str, str], ...]
+    # link name, its path segment, the reference field it follows (None: always shown)
+    links: tuple[tuple[str, str, str | None], ...]
+    # The document's keys after id, type, links, actions, baseType, name and state.
+    order: tuple[str, ...]
+
+
+_PLANS: dict[int, tuple[ResourceType, _Plan]] = {}
+
+
+def _plan(rtype: ResourceType) -> _Plan:
+    """The type's plan; types are long-lived (declared, or cached per role and version)."""
+    entry = _PLANS.get(id(rtype))
+    if entry is not None and entry[0] is rtype:
+        return entry[1]
+    fields = []
+    keys = set(BEHAVIOURS[rtype.hook].extra_output)
+    for field in rtype.fields:
+        target = TYPES.get(field.reference_type) if field.is_reference else None
+        kind = _DATE if field.is_date else _REFERENCE if target is not None else _PLAIN
+        fields.append(
+            (
+                field.name,
+                field.read_on_create_only,
+                kind,
+                "" if target is None else target.id_prefix,
+            )
+        )
+        keys.add(field.name)
+        if field.is_date:
+            keys.add(f"{field.name}TS")
+    plan = _Plan(
+        fields=tuple(fields),
+        links=tuple(
+            (name, name.lower(), rtype.reference_links.get(name)) for name in rtype.link_names
+        ),
+        order=tuple(sorted(keys - {"name", "state"})),
+    )
+    _PLANS[id(rtype)] = (rtype, plan)
+    return plan

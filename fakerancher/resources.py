@@ -8,6 +8,7 @@ anything, so a rejected request leaves the store as it was.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -149,9 +150,7 @@ class Resources:
         """The actions the row offers this caller, in the schema's order."""
         if not self.may_act(rtype, caller, record):
             return []
-        offered = set(available_actions(rtype.actions, record.state))
-        offered.update(rtype.custom_actions)
-        return [name for name in rtype.actions if name in offered]
+        return list(_offered(rtype.actions, rtype.custom_actions, record.state))
 
     def renderer(
         self,
@@ -420,3 +419,10 @@ class Resources:
                 if status == 422:
                     raise validation_error(code, name)
                 raise ApiError(status, code, message=code)
+
+
+@functools.lru_cache(maxsize=1024)
+def _offered(actions: tuple[str, ...], custom: tuple[str, ...], state: str) -> tuple[str, ...]:
+    """The schema's actions a row in `state` offers, in the schema's order."""
+    offered = {*available_actions(actions, state), *custom}
+    return tuple(name for name in actions if name in offered)

@@ -7,6 +7,7 @@ environment API key sees), as dumped from live servers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,19 +45,19 @@ class Field:
     min_length: int | None = None
     max_length: int | None = None
     options: tuple[str, ...] | None = None
+    # Derived from `type` once: the renderer asks them of every field of every row it shows.
+    is_reference: bool = field(init=False, repr=False, compare=False)
+    is_date: bool = field(init=False, repr=False, compare=False)
+    # `registry` for a `reference[registry]` field, else "".
+    reference_type: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def is_reference(self) -> bool:
-        return self.type.startswith("reference[")
-
-    @property
-    def reference_type(self) -> str:
-        """`registry` for a `reference[registry]` field."""
-        return self.type[len("reference[") : -1]
-
-    @property
-    def is_date(self) -> bool:
-        return self.type == "date"
+    def __post_init__(self) -> None:
+        reference = self.type.startswith("reference[")
+        object.__setattr__(self, "is_reference", reference)
+        object.__setattr__(self, "is_date", self.type == "date")
+        object.__setattr__(
+            self, "reference_type", self.type[len("reference[") : -1] if reference else ""
+        )
 
     @property
     def is_scalar_text(self) -> bool:
@@ -193,7 +194,7 @@ class ResourceType:
             custom_actions=self.custom_actions if actions else (),
         )
 
-    @property
+    @functools.cached_property
     def link_names(self) -> tuple[str, ...]:
         """All link names except `self`, alphabetically (as Cattle emits them)."""
         names = {*self.reference_links, *self.child_links, *self.empty_links}

@@ -9,13 +9,12 @@ frozen time works.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import math
 import random
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from types import TracebackType
 from typing import Any
 
 from fakerancher.lifecycle import PROCESSES, follow_up
@@ -76,6 +75,38 @@ class Record:
         return f"<Record {self.type} {self.id} {self.state}>"
 
 
+def _uuid4(bits: int) -> str:
+    """`str(uuid.UUID(int=bits, version=4))`, without building the UUID object."""
+    bits = (bits & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+    text = f"{bits:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+class Transaction:
+    """`Store.transaction()`: a plain context manager, as every request opens one."""
+
+    __slots__ = ("_outer", "_store")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._outer = False
+
+    def __enter__(self) -> None:
+        self._outer = self._store.begin()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._outer:
+            if exc_type is None:
+                self._store.commit()
+            else:
+                self._store.rollback()
+
+
 @dataclass(slots=True)
 class _Journal:
     """What one request may change, as it was before: `Store.rollback` puts it back."""
@@ -104,6 +135,9 @@ class Store:
     def __init__(self, transitions: Transitions | None = None, seed: int | None = None) -> None:
         self.transitions = transitions if transitions is not None else Transitions()
         self._random = random.Random(seed)
+        # Whether the draws must repeat (a seed, or a state restored from a snapshot): only
+        # then does a transaction save the random state to put back (`getstate` is costly).
+        self.repeatable = seed is not None
         self._error_random = random.Random(None if seed is None else ~seed)
         self._by_id: dict[str, dict[int, Record]] = {t: {} for t in FIRST_IDS}
         self._by_owner: dict[tuple[str, int], dict[int, Record]] = {}
@@ -115,19 +149,19 @@ class Store:
         self._unique: dict[tuple[str, str], list[Record]] = {}
 
     # -- all or nothing -------------------------------------------------------------------
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> Transaction:
         """All or nothing: an exception inside undoes every change made inside (nested
         transactions join the outer one)."""
+        return Transaction(self)
+
+    def begin(self) -> bool:
+        """Start journaling changes; False when a transaction is already open (joined)."""
         if self._journal is not None:
-            yield
-            return
+            return False
         self._journal = _Journal(dict(self._sequences), self._seq)
-        try:
-            yield
-        except BaseException:
-            self.rollback()
-            raise
+        return True
+
+    def commit(self) -> None:
         self._journal = None
 
     def rollback(self) -> None:
@@ -179,12 +213,12 @@ class Store:
         """The seeded source of ids, uuids, tokens and keys (journaled: a rolled-back request
         leaves the next draws as they would have been)."""
         journal = self._journal
-        if journal is not None and journal.random_state is None:
+        if journal is not None and journal.random_state is None and self.repeatable:
             journal.random_state = self._random.getstate()
         return self._random
 
     def new_uuid(self) -> str:
-        return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
+        return _uuid4(self.random.getrandbits(128))
 
     def reseed_errors(self, seed: str) -> None:
         self._error_random.seed(seed)
@@ -192,7 +226,7 @@ class Store:
     def new_error_id(self) -> str:
         """Error documents draw from their own stream: a rejected request must not shift the
         ids, uuids and tokens that later requests get."""
-        return str(uuid.UUID(int=self._error_random.getrandbits(128), version=4))
+        return _uuid4(self._error_random.getrandbits(128))
 
     def next_id(self, table: str) -> int:
         value = self._sequences[table]

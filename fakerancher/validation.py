@@ -43,7 +43,7 @@ def parse_json_value(raw: bytes) -> Any:
     if not text.strip():
         return None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except (ValueError, RecursionError):
         raise invalid_body() from None
 
@@ -64,6 +64,9 @@ def invalid_body() -> ApiError:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def java_length(text: str) -> int:
