@@ -41,6 +41,7 @@ SUPPORTED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 RANCHER_VERSION = "v1.6.30"
 _PROJECT_PATH = re.compile(r"/([^/]+)/projects/([^/]+)(/.+)")
 CONTROL_PREFIX = "/_fake"  # the control plane's routes (fakerancher.control)
+_CALLER_CACHE_SIZE = 1024
 _STATIC_HEADERS = (
     ("X-Rancher-Version", RANCHER_VERSION),
     ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
@@ -54,6 +55,10 @@ class CattleApp:
         self.fake = fake
         self._control: ControlRoutes | None = None
         self.api = ApiViews(fake)
+        # (account in scope, user row's type and id) -> (its values, the headers naming them)
+        self._caller_header_cache: dict[
+            tuple[int, str, int], tuple[dict[str, Any], tuple[tuple[str, str], ...]]
+        ] = {}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -158,7 +163,7 @@ class CattleApp:
 
     def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
         raw = b""
-        if request.content_length:
+        if request.environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
             with contextlib.suppress(HTTPException):  # over max_content_length: never read
                 raw = request.get_data(cache=True)
         reveal = self.fake.reveal_secrets
@@ -244,19 +249,32 @@ class CattleApp:
     ) -> Reply:
         """Every answer's headers; the caller's only once it is known (not on a 401 or a 403
         of the authenticator, as in Cattle)."""
-        extra = [("X-API-Schemas", urls.schemas)]
+        headers = response.headers
+        headers.append(("X-API-Schemas", urls.schemas))
         if caller is not None:
-            user = caller.user
-            extra += (
-                ("X-API-Account-Id", format_account_id(caller.account_id)),
-                ("X-API-User-Id", format_account_id(user.id)),
-                ("X-API-Account-Kind", kind_of(user)),
-                ("X-API-Account-Name", _header_text(user.values.get("name"))),
-                ("X-API-Client-IP", _header_text(client_ip(request))),
-            )
-        response.headers += extra
-        response.headers += _STATIC_HEADERS
+            headers += self._caller_headers(caller)
+            headers.append(("X-API-Client-IP", _header_text(client_ip(request))))
+        headers += _STATIC_HEADERS
         return response
+
+    def _caller_headers(self, caller: auth.Caller) -> tuple[tuple[str, str], ...]:
+        """The headers naming the caller's accounts, kept while its account row's values are
+        the same (an update replaces them)."""
+        user = caller.user
+        key = (caller.account_id, user.type, user.id)
+        cached = self._caller_header_cache.get(key)
+        if cached is not None and cached[0] is user.values:
+            return cached[1]
+        headers = (
+            ("X-API-Account-Id", format_account_id(caller.account_id)),
+            ("X-API-User-Id", format_account_id(user.id)),
+            ("X-API-Account-Kind", kind_of(user)),
+            ("X-API-Account-Name", _header_text(user.values.get("name"))),
+        )
+        if len(self._caller_header_cache) >= _CALLER_CACHE_SIZE:
+            self._caller_header_cache.clear()
+        self._caller_header_cache[key] = (user.values, headers)
+        return headers
 
 
 @dataclass(slots=True)

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request
 
 from fakerancher.fake import DEFAULT_URL, FakeRancher
 from fakerancher.faults import ConnectionDropped
+from fakerancher.limits import HEADER_BYTES
 
 if TYPE_CHECKING:
     import responses
@@ -251,12 +252,17 @@ def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, An
     }
     headers = request.headers
     # requests' CaseInsensitiveDict lists its pairs far faster than the Mapping protocol does.
-    pairs = headers.lower_items() if hasattr(headers, "lower_items") else headers.items()
+    pairs = list(headers.lower_items() if hasattr(headers, "lower_items") else headers.items())
+    size = 0
     for name, value in pairs:
         key = name.upper().replace("-", "_")
         if key == "CONTENT_TYPE":
             environ["CONTENT_TYPE"] = value
         elif key != "CONTENT_LENGTH":
             environ[f"HTTP_{key}"] = value
-    environ.setdefault("HTTP_HOST", netloc)
+        size += len(name) + len(value)
+    if "HTTP_HOST" not in environ:
+        environ["HTTP_HOST"] = netloc
+        size += 4 + len(netloc)
+    environ[HEADER_BYTES] = size + 4 * (len(pairs) + 1)
     return environ

@@ -147,7 +147,6 @@ def _randoms(raw: Any, store: Store, seed: int | None) -> None:
         store.reseed_errors(f"errors:{seed}:{uuids}")
     if raw is not None:
         _restore_random(store.random, raw, "random")
-        store.repeatable = True
 
 
 def _clock(raw: Any) -> dict[str, Any]:
