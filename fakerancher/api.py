@@ -21,6 +21,7 @@ from fakerancher import listing, tokens
 from fakerancher.answers import RenderedDocuments, Reply, encode, json_response, text_response
 from fakerancher.auth import Caller
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
+from fakerancher.limits import read_body
 from fakerancher.render import Renderer
 from fakerancher.roles import SchemaSet
 from fakerancher.schemas import SCHEMA, ResourceType
@@ -340,7 +341,7 @@ def request_body(call: Call) -> dict[str, Any]:
     if request.mimetype == "multipart/form-data":
         body = dict(request.form.items())
     else:
-        raw = request.get_data(cache=True)
+        raw = read_body(request.environ)
         if request.mimetype == FORM_TYPE and not raw.lstrip().startswith((b"{", b"[")):
             # A real form post; a JSON body sent with curl's default form type is still JSON.
             try:

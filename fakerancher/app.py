@@ -23,7 +23,12 @@ from fakerancher.calls import Call as LoggedCall
 from fakerancher.calls import loggable_body, loggable_query
 from fakerancher.errors import ApiError, method_not_allowed
 from fakerancher.faults import ConnectionDropped
-from fakerancher.limits import MAX_BODY_BYTES, buffer_unsized_body, request_too_large
+from fakerancher.limits import (
+    MAX_BODY_BYTES,
+    buffer_unsized_body,
+    read_body,
+    request_too_large,
+)
 from fakerancher.render import format_account_id, kind_of
 from fakerancher.schemas import lookup
 from fakerancher.urls import Urls
@@ -164,8 +169,8 @@ class CattleApp:
     def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
         raw = b""
         if request.environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
-            with contextlib.suppress(HTTPException):  # over max_content_length: never read
-                raw = request.get_data(cache=True)
+            with contextlib.suppress(ApiError):  # over the limit: never read
+                raw = read_body(request.environ)
         reveal = self.fake.reveal_secrets
         params = _params(request)
         self.fake.calls.append(
@@ -313,7 +318,7 @@ def _scope(request: Request, urls: Urls) -> tuple[str, Urls, str | None]:
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
     version = path.split("/")[1] if path.count("/") >= 1 else ""
-    if version in VERSIONS:
+    if version in VERSIONS and version != urls.version:
         urls = urls.in_version(version)
     match = _PROJECT_PATH.fullmatch(path)
     if (

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request
 from fakerancher.clock import to_epoch
 from fakerancher.errors import ApiError, method_not_allowed, not_found
 from fakerancher.faults import parse_fault
+from fakerancher.limits import read_body
 from fakerancher.options import invalid_option, require_strings
 from fakerancher.transitions import parse_rule
 from fakerancher.validation import parse_json_body, parse_json_value
@@ -71,7 +72,7 @@ class ControlRoutes:
             raise not_found() from None
         if method not in ROUTES[route][0]:
             raise method_not_allowed()
-        raw = request.get_data(cache=True)
+        raw = read_body(request.environ)
         if route == "/state" and method == "PUT":
             # Any JSON value: `import_state` names the problem with one that is not an object.
             body: Any = parse_json_value(raw)

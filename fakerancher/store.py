@@ -13,7 +13,7 @@ import heapq
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -44,6 +44,16 @@ class Pending:
     fail_message: str | None = None
     # True when the first process has not started yet (automatic purge of removed rows).
     scheduled: bool = False
+
+    def copy(self) -> Pending:
+        return Pending(
+            list(self.processes),
+            self.due,
+            self.seq,
+            self.reads_left,
+            self.fail_message,
+            self.scheduled,
+        )
 
 
 @dataclass(slots=True, eq=False)
@@ -127,7 +137,7 @@ def _saved(record: Record) -> tuple[Any, ...]:
         record.removed,
         record.transitioning_error,
         record.transitioning_message,
-        None if pending is None else replace(pending, processes=list(pending.processes)),
+        None if pending is None else pending.copy(),
     )
 
 
