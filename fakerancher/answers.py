@@ -49,11 +49,6 @@ class Reply:
         wanted = name.lower()
         return next((v for k, v in self.headers if k.lower() == wanted), None)
 
-    def set_header(self, name: str, value: str) -> None:
-        wanted = name.lower()
-        self.headers = [(k, v) for k, v in self.headers if k.lower() != wanted]
-        self.headers.append((name, value))
-
     def get_data(self) -> bytes:
         return self.body
 

@@ -98,8 +98,9 @@ class CattleApp:
             refused = request_too_large(request.environ) or buffer_unsized_body(request.environ)
             if refused is not None:
                 status, body = self._error_answer(refused)
+                # werkzeug's server closes the connection after every answer, so the rest of
+                # an oversized request is never read.
                 response = json_response(status, body)
-                response.set_header("Connection", "close")  # the rest of it is never read
                 return self._finish(response, Urls(_host_url(request)), None, request)
             if request.path == CONTROL_PREFIX or request.path.startswith(f"{CONTROL_PREFIX}/"):
                 return self.handle_control(request)

@@ -21,28 +21,33 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from werkzeug.wrappers import Request
-
 from fakerancher.fake import DEFAULT_URL, FakeRancher
 from fakerancher.faults import ConnectionDropped
 from fakerancher.limits import HEADER_BYTES
 
 if TYPE_CHECKING:
+    import requests
     import responses
+
+# `requests`, `responses` and werkzeug's wrappers are imported when a mock first starts: with
+# them, `from fakerancher import mock_rancher` would take a tenth of a second or more.
 
 R = TypeVar("R")
 _UNSET: Any = object()
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
-class RancherAdapter(HTTPAdapter):
-    """Base of the adapters fake URLs are sent through; each mock patches its own subclass's
-    `send`, so mocks never chain and may stop in any order."""
+@functools.cache
+def rancher_adapter() -> type[Any]:
+    """Base of the adapters fake URLs are sent through (an `HTTPAdapter`); each mock patches
+    its own subclass's `send`, so mocks never chain and may stop in any order."""
+    import requests
+    from requests.adapters import HTTPAdapter
 
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+    def send(self: Any, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         raise requests.ConnectionError(f"no fake Rancher serves {request.url}", request=request)
+
+    return type("RancherAdapter", (HTTPAdapter,), {"send": send, "__module__": __name__})
 
 
 _lock = threading.Lock()
@@ -107,16 +112,13 @@ class mock_rancher(ContextDecorator):
         self._prefix = base.lower()
         self._pattern = re.compile(re.escape(base) + r"(?:[/?#].*)?\Z", re.IGNORECASE)
         self._responses: responses.RequestsMock | None = None
-        self._adapter_class: type[RancherAdapter] = RancherAdapter
-        self._stand_ins: weakref.WeakKeyDictionary[Any, RancherAdapter] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._adapter_class: type[Any] | None = None
+        self._stand_ins: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     # -- starting and stopping -------------------------------------------------------------
     def start(self) -> FakeRancher:
         global _original_get_adapter
-        # Imported here: `responses` (with unittest.mock) is a tenth of a second to import,
-        # which `import fakerancher` and a plain `from fakerancher import mock_rancher` skip.
+        import requests
         import responses
 
         with _lock:
@@ -125,7 +127,8 @@ class mock_rancher(ContextDecorator):
             # An adapter class of this mock's own, reachable by the dotted name `responses`
             # patches.
             name = f"_RancherAdapter{next(_serial)}"
-            adapter_class = type(name, (RancherAdapter,), {"send": RancherAdapter.send})
+            base = rancher_adapter()
+            adapter_class = type(name, (base,), {"send": base.send})
             setattr(sys.modules[__name__], name, adapter_class)
             router = responses.RequestsMock(
                 assert_all_requests_are_fired=False, target=f"{__name__}.{name}.send"
@@ -143,8 +146,10 @@ class mock_rancher(ContextDecorator):
     def stop(self) -> None:
         global _original_get_adapter
         with _lock:
-            if self._responses is None:
+            if self._responses is None or self._adapter_class is None:
                 return
+            import requests
+
             _active.remove(self)
             if not _active and _original_get_adapter is not None:
                 requests.Session.get_adapter = _original_get_adapter  # type: ignore[method-assign]
@@ -193,11 +198,12 @@ class mock_rancher(ContextDecorator):
             "#",
         )
 
-    def stand_in(self, real: Any) -> RancherAdapter:
+    def stand_in(self, real: Any) -> Any:
         """This mock's adapter in place of `real`, with its retry policy, so a client's `Retry`
         configuration applies to the fake as it would to Rancher."""
         stand_in = self._stand_ins.get(real)
         if stand_in is None:
+            assert self._adapter_class is not None, "a mock hands out adapters once started"
             retries = getattr(real, "max_retries", 0)
             stand_in = self._stand_ins[real] = self._adapter_class(max_retries=retries)
         return stand_in
@@ -217,9 +223,13 @@ class mock_rancher(ContextDecorator):
                     for part in body  # type: ignore[union-attr]
                 )
             )
+        from werkzeug.wrappers import Request
+
         try:
             response = self.fake.wsgi_app.respond(Request(wsgi_environ(request, data)))
         except ConnectionDropped as error:
+            import requests
+
             raise requests.ConnectionError(str(error), request=request) from None
         return response.status_code, response.headers, response.body
 

@@ -51,18 +51,18 @@ class Field:
     # `registry` for a `reference[registry]` field, else "".
     reference_type: str = field(init=False, repr=False, compare=False)
 
+    # Values arrive and are kept as text (strings, enums, passwords, references).
+    is_scalar_text: bool = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         reference = self.type.startswith("reference[")
+        text = self.type in ("string", "password", "enum") or reference
+        object.__setattr__(self, "is_scalar_text", text)
         object.__setattr__(self, "is_reference", reference)
         object.__setattr__(self, "is_date", self.type == "date")
         object.__setattr__(
             self, "reference_type", self.type[len("reference[") : -1] if reference else ""
         )
-
-    @property
-    def is_scalar_text(self) -> bool:
-        """Values arrive and are kept as text (strings, enums, passwords, references)."""
-        return self.type in ("string", "password", "enum") or self.is_reference
 
     def with_flags(self, flags: str) -> Field:
         """This field as a role's overlay re-flags it: `c` create, `u` update, `o` shown only
@@ -193,6 +193,11 @@ class ResourceType:
             actions=self.actions if actions else (),
             custom_actions=self.custom_actions if actions else (),
         )
+
+    @functools.cached_property
+    def required_on_create(self) -> tuple[str, ...]:
+        """The fields a create must send, in declaration order."""
+        return tuple(f.name for f in self.fields if f.create and f.required)
 
     @functools.cached_property
     def link_names(self) -> tuple[str, ...]:

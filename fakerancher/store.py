@@ -254,8 +254,11 @@ class Store:
         return record_id in self._by_id[table]
 
     def add(self, record: Record) -> None:
-        if self._journal is not None:
-            self._journal.added.append(record)
+        journal = self._journal
+        if journal is not None:
+            journal.added.append(record)
+            # Rolled back by removal: what it was before need not be saved.
+            journal.touched[id(record)] = (record, ())
         table = record.table
         # A record added with an explicit id (the Default project) moves its sequence past it.
         self._sequences[table] = max(self._sequences[table], record.id + 1)

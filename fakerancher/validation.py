@@ -166,10 +166,10 @@ def validate_create(
         field = rtype.field(name)
         if field is not None and field.create:
             accepted[name] = _check(field, value, resolve)
-    for field in rtype.fields:
-        if field.create and field.required and field.name not in body:
-            raise validation_error("MissingRequired", field.name)
-    return {f.name: accepted[f.name] for f in rtype.fields if f.name in accepted}
+    for name in rtype.required_on_create:
+        if name not in body:
+            raise validation_error("MissingRequired", name)
+    return _in_schema_order(rtype, accepted)
 
 
 def validate_update(
@@ -181,4 +181,10 @@ def validate_update(
         field = rtype.field(name)
         if field is not None and field.update:
             accepted[name] = _check(field, value, resolve)
+    return _in_schema_order(rtype, accepted)
+
+
+def _in_schema_order(rtype: ResourceType, accepted: dict[str, Any]) -> dict[str, Any]:
+    if len(accepted) < 2:
+        return accepted
     return {f.name: accepted[f.name] for f in rtype.fields if f.name in accepted}
