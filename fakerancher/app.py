@@ -67,7 +67,9 @@ class CattleApp:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
-            response = self.respond(Request(environ))
+            # Not stored back in the environ: that cycle would leave every request's objects
+            # to the cyclic garbage collector.
+            response = self.respond(Request(environ, populate_request=False))
         except ConnectionDropped:
             # On werkzeug's server: close the socket, or the keep-alive loop would wait for
             # the next request on it while the client waits for this answer.

@@ -225,8 +225,10 @@ class mock_rancher(ContextDecorator):
             )
         from werkzeug.wrappers import Request
 
-        try:
-            response = self.fake.wsgi_app.respond(Request(wsgi_environ(request, data)))
+        try:  # not stored back in the environ (a cycle: see CattleApp.__call__)
+            response = self.fake.wsgi_app.respond(
+                Request(wsgi_environ(request, data), populate_request=False)
+            )
         except ConnectionDropped as error:
             import requests
 

@@ -71,7 +71,7 @@ def wants_html(environ: dict[str, Any]) -> bool:
     User-Agent accepting `*/*` or `text/html`, or sending no Accept) gets HTML."""
     query = environ.get("QUERY_STRING", "")
     if "_format" in query:
-        chosen = Request(environ).args.get("_format", "").strip().lower()
+        chosen = Request(environ, populate_request=False).args.get("_format", "").strip().lower()
         if chosen in ("html", "json"):
             return chosen == "html"
     agent = environ.get("HTTP_USER_AGENT", "")
@@ -131,7 +131,7 @@ def _openapi(fake: FakeRancher, request: Request, answer: Answerer, root: str) -
         }
     )
     environ.pop("CONTENT_TYPE", None)
-    schemas = answer(Request(environ))
+    schemas = answer(Request(environ, populate_request=False))
     if schemas.status_code != 200 or schemas.mimetype != "application/json":
         return schemas
     return _guarded(fake, request, lambda: _openapi_answer(schemas, root))
