@@ -71,27 +71,24 @@ class Renderer:
         rtype = self.view(record)
         plan = _plan(rtype)
         rid = format_id(rtype, record.id)
-        values = self._field_values(rtype, plan, record, rid)
         url = self.urls.resource(rtype, rid)
         doc: dict[str, Any] = {
             "id": rid,
             "type": rtype.id,
-            "links": self._links(rtype, plan, record, url, values),
+            "links": None,  # filled below, from the values shown
             "actionLinks" if self.action_links else "actions": {
                 name: f"{url}/?action={name.lower()}" for name in self.actions_of(rtype, record)
             },
             "baseType": rtype.base_type,
-            "name": values.pop("name", None),
-            "state": values.pop("state", None),
         }
-        for key in plan.order:
-            if key in values:
-                doc[key] = values[key]
+        self._fill(doc, rtype, plan, record, rid)
+        doc["links"] = self._links(rtype, plan, record, url, doc)
         return doc
 
-    def _field_values(
-        self, rtype: ResourceType, plan: _Plan, record: Record, rid: str
-    ) -> dict[str, Any]:
+    def _fill(
+        self, doc: dict[str, Any], rtype: ResourceType, plan: _Plan, record: Record, rid: str
+    ) -> None:
+        """Add the field values to `doc`, in the plan's order."""
         if record.transitioning_error:
             transitioning, message = "error", record.transitioning_message
         elif is_transitioning(record.state):
@@ -119,22 +116,23 @@ class Renderer:
         if shown_on_create and record.once:
             computed.update(record.once)
         stored = record.values
-        values: dict[str, Any] = {}
-        for name, create_only, kind, prefix in plan.fields:
+        for key, name, create_only, kind, prefix in plan.entries:
             value = computed[name] if name in computed else stored.get(name)
             if create_only and not shown_on_create:
-                value = None
+                if kind != _STAMP:
+                    doc[key] = None
+                continue
+            if value is None:
+                if kind != _STAMP and kind != _EXTRA:
+                    doc[key] = None
             elif kind == _DATE:
-                if value is not None:
-                    values[f"{name}TS"] = int(value) * 1000
-                    value = format_date(value)
+                doc[key] = format_date(value)
+            elif kind == _STAMP:
+                doc[key] = int(value) * 1000
             elif kind == _REFERENCE and isinstance(value, int):
-                value = f"{prefix}{value}"
-            values[name] = value
-        for name in behaviour.extra_output:
-            if computed.get(name) is not None:
-                values[name] = computed[name]
-        return values
+                doc[key] = f"{prefix}{value}"
+            else:
+                doc[key] = value
 
     def _member_name(self, record: Record) -> str | None:
         external = record.values.get("externalId")
@@ -160,20 +158,20 @@ class Renderer:
         return links
 
 
-# How `_field_values` treats a field, by its type.
-_PLAIN, _DATE, _REFERENCE = "plain", "date", "reference"
+# How `_fill` shows a value: as it is, a date as text, its `...TS` twin in milliseconds, a
+# reference as an id, a behaviour's extra output (left out when None).
+_PLAIN, _DATE, _STAMP, _REFERENCE, _EXTRA = "plain", "date", "stamp", "reference", "extra"
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """What rendering a type needs from its declaration, worked out once per type."""
 
-    # name, shown only in a create answer, kind, id prefix of a reference's target
-    fields: tuple[tuple[str, bool, str, str], ...]
+    # In the document's order (name and state first, then by key): key, the field or computed
+    # value it shows, shown only in a create answer, kind, id prefix of a reference's target.
+    entries: tuple[tuple[str, str, bool, str, str], ...]
     # link name, its path segment, the reference field it follows (None: always shown)
     links: tuple[tuple[str, str, str | None], ...]
-    # The document's keys after id, type, links, actions, baseType, name and state.
-    order: tuple[str, ...]
 
 
 _PLANS: dict[int, tuple[ResourceType, _Plan]] = {}
@@ -184,28 +182,25 @@ def _plan(rtype: ResourceType) -> _Plan:
     entry = _PLANS.get(id(rtype))
     if entry is not None and entry[0] is rtype:
         return entry[1]
-    fields = []
-    keys = set(BEHAVIOURS[rtype.hook].extra_output)
+    entries: dict[str, tuple[str, str, bool, str, str]] = {}
     for field in rtype.fields:
+        name = field.name
         target = TYPES.get(field.reference_type) if field.is_reference else None
         kind = _DATE if field.is_date else _REFERENCE if target is not None else _PLAIN
-        fields.append(
-            (
-                field.name,
-                field.read_on_create_only,
-                kind,
-                "" if target is None else target.id_prefix,
-            )
-        )
-        keys.add(field.name)
+        prefix = "" if target is None else target.id_prefix
+        entries[name] = (name, name, field.read_on_create_only, kind, prefix)
         if field.is_date:
-            keys.add(f"{field.name}TS")
+            twin = f"{name}TS"
+            entries[twin] = (twin, name, field.read_on_create_only, _STAMP, "")
+    for name in BEHAVIOURS[rtype.hook].extra_output:
+        entries.setdefault(name, (name, name, False, _EXTRA, ""))
+    # Every document has a name and a state, null for a type without that field.
+    head = [entries.pop(key, (key, "", False, _PLAIN, "")) for key in ("name", "state")]
     plan = _Plan(
-        fields=tuple(fields),
+        entries=(*head, *(entries[key] for key in sorted(entries))),
         links=tuple(
             (name, name.lower(), rtype.reference_links.get(name)) for name in rtype.link_names
         ),
-        order=tuple(sorted(keys - {"name", "state"})),
     )
     _PLANS[id(rtype)] = (rtype, plan)
     return plan
