@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request
 from fakerancher import listing, tokens
 from fakerancher.answers import RenderedDocuments, Reply, encode, json_response, text_response
 from fakerancher.auth import Caller
+from fakerancher.calls import PARSED_BODY
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
 from fakerancher.limits import read_body
 from fakerancher.render import Renderer
@@ -334,15 +335,22 @@ def client_ip(request: Request) -> str:
     return forwarded.split(",")[0].strip() or request.remote_addr or ""
 
 
+def request_media_type(request: Request) -> str:
+    """The request's Content-Type without its parameters, lower-cased (werkzeug's `mimetype`,
+    read straight from the environ)."""
+    return str(request.environ.get("CONTENT_TYPE", "")).split(";", 1)[0].strip().lower()
+
+
 def request_body(call: Call) -> dict[str, Any]:
     """The request body (strict JSON whatever the Content-Type) merged over the query."""
     request = call.request
     body: dict[str, Any]
-    if request.mimetype == "multipart/form-data":
+    media_type = request_media_type(request)
+    if media_type == "multipart/form-data":
         body = dict(request.form.items())
     else:
         raw = read_body(request.environ)
-        if request.mimetype == FORM_TYPE and not raw.lstrip().startswith((b"{", b"[")):
+        if media_type == FORM_TYPE and not raw.lstrip().startswith((b"{", b"[")):
             # A real form post; a JSON body sent with curl's default form type is still JSON.
             try:
                 body = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
@@ -350,6 +358,8 @@ def request_body(call: Call) -> dict[str, Any]:
                 raise invalid_body() from None
         else:
             body = parse_json_body(raw)
+            if body:  # for the call log, which would otherwise parse it again
+                request.environ[PARSED_BODY] = dict(body) if call.params else body
     for key in dict.fromkeys(k for k, _ in call.params):
         if key not in body:
             values = [v for k, v in call.params if k == key]

@@ -18,9 +18,9 @@ from werkzeug.wrappers import Request
 
 from fakerancher import auth, people
 from fakerancher.answers import Reply, json_response
-from fakerancher.api import FORM_TYPE, ApiViews, Call, client_ip, route
+from fakerancher.api import FORM_TYPE, ApiViews, Call, client_ip, request_media_type, route
+from fakerancher.calls import PARSED_BODY, loggable_body, loggable_query, mask
 from fakerancher.calls import Call as LoggedCall
-from fakerancher.calls import loggable_body, loggable_query
 from fakerancher.errors import ApiError, method_not_allowed
 from fakerancher.faults import ConnectionDropped
 from fakerancher.limits import (
@@ -170,10 +170,6 @@ class CattleApp:
         return self._finish(json_response(status, body), Urls(_host_url(request)), None, request)
 
     def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
-        raw = b""
-        if request.environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
-            with contextlib.suppress(ApiError):  # over the limit: never read
-                raw = read_body(request.environ)
         reveal = self.fake.reveal_secrets
         params = _params(request)
         self.fake.calls.append(
@@ -186,9 +182,7 @@ class CattleApp:
                 id=target.id,
                 action=target.action,
                 duration=duration,
-                body=loggable_body(raw, request.mimetype == FORM_TYPE, reveal=reveal)
-                if raw
-                else None,
+                body=_logged_body(request, reveal),
             )
         )
 
@@ -353,6 +347,23 @@ def _params(request: Request) -> list[tuple[str, str]]:
     if not request.environ.get("QUERY_STRING"):
         return []
     return list(request.args.items(multi=True))
+
+
+def _logged_body(request: Request, reveal: bool) -> Any:
+    """The body as the call log shows it: parsed (once, by the view that read it) and masked."""
+    environ = request.environ
+    parsed = environ.get(PARSED_BODY)
+    if parsed is not None:
+        return mask(parsed, reveal=reveal)
+    if environ.get("CONTENT_LENGTH", "0") in ("", "0"):
+        return None
+    try:
+        raw = read_body(environ)
+    except ApiError:  # over the limit: never read
+        return None
+    if not raw:
+        return None
+    return loggable_body(raw, request_media_type(request) == FORM_TYPE, reveal=reveal)
 
 
 def _header_text(value: Any) -> str:

@@ -40,6 +40,9 @@ class Call:
         return f"{self.method} {self.path} -> {self.status}"
 
 
+# The environ key under which the view that parsed a JSON object body leaves it for the log.
+PARSED_BODY = "fakerancher.parsed_body"
+
 # Logged bodies are cut below this depth, so the log, its JSON and `asdict` never recurse deep.
 MAX_LOGGED_DEPTH = 32
 TOO_DEEP = f"<nested deeper than {MAX_LOGGED_DEPTH} levels>"
