@@ -66,6 +66,44 @@ def test_entering_and_leaving_without_requests_is_fine() -> None:
         pass
 
 
+def test_importing_mock_rancher_leaves_requests_for_the_first_mock() -> None:
+    code = (
+        "import sys\n"
+        "from fakerancher import FakeRancher, mock_rancher\n"
+        "print(sorted({'requests', 'responses'} & set(sys.modules)))\n"
+        "with mock_rancher() as fake:\n"
+        "    import requests\n"
+        "    print(requests.get(f'{fake.url}/v1/registries').status_code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "200"]
+
+
+def test_requests_in_process_leave_no_garbage_cycles() -> None:
+    """Each answer is freed as soon as the client drops it. (werkzeug's router leaves a
+    cycle the first time it matches a path, so the paths here repeat.)"""
+    import gc
+
+    with mock_rancher() as fake, requests.Session() as session:
+        first = session.post(f"{fake.url}/v1/registries", json={"serverAddress": "q.io"})
+        url = first.json()["links"]["self"]
+        session.get(url)
+        gc.collect()
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for i in range(20):
+                created = session.post(
+                    f"{fake.url}/v1/registries", json={"serverAddress": f"r{i}.io"}
+                )
+                assert created.status_code == 201
+                assert session.get(url).status_code == 200
+            assert gc.collect() == 0  # everything was freed by reference counting
+        finally:
+            if enabled:
+                gc.enable()
+
+
 def test_mock_rancher_as_decorator_passes_the_fake() -> None:
     @mock_rancher("http://deco.test")
     def scenario(fake_rancher: FakeRancher) -> int:
