@@ -55,7 +55,11 @@ class Reply:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         from werkzeug.wrappers import Response
 
-        response = Response(self.body, status=self.status_code, headers=self.headers)
+        try:
+            response = Response(self.body, status=self.status_code, headers=self.headers)
+        except ValueError:  # a header value with a line break, which werkzeug refuses to send
+            safe = [(name, " ".join(value.splitlines())) for name, value in self.headers]
+            response = Response(self.body, status=self.status_code, headers=safe)
         return response(environ, start_response)
 
 
