@@ -181,11 +181,9 @@ class ApiViews:
         return json_response(200, doc)
 
     def _rendered_text(self, call: Call, record: Record) -> str:
-        """A resource's JSON as a GET shows it, from the cache while the record is unchanged.
-
-        Not for a type whose actions follow the caller's standing in the row (a project's
-        owners): that changes with other rows (members), which the cache cannot see."""
-        if call.renderer.view(record).owner_actions:
+        """A resource's JSON as a GET shows it, from the cache while the record is unchanged
+        (only for documents that follow the record alone: the cache cannot see other rows)."""
+        if not call.renderer.depends_on_record_alone(record):
             return encode(call.renderer.resource(record))
         key = f"{call.urls.root} {call.caller.role.name} {call.caller.user.id}"
         text = self.rendered.get(record, key)

@@ -37,6 +37,8 @@ class Behaviour:
     extra_output: tuple[str, ...] = ()
     # Values a restored row must carry (issued once, never derived again).
     restored_values: tuple[str, ...] = ()
+    # Whether a row's document shows values of other rows (a member shows its account's name).
+    shows_other_rows: bool = False
 
     def prepare(self, values: dict[str, Any], store: Store, now: float) -> dict[str, Any]:
         """Complete the values of a row about to be created; returns the values shown in the
@@ -174,6 +176,8 @@ class Environment(Behaviour):
 
 class Membership(Behaviour):
     """projectMember: who (an account id, shown as `1a7`) holds which role in a project."""
+
+    shows_other_rows = True
 
     def computed(self, record: Record, urls: Urls, account_name: str | None) -> dict[str, Any]:
         external = record.values.get("externalId")

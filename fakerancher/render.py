@@ -67,6 +67,12 @@ class Renderer:
         assert rtype is not None
         return rtype
 
+    def depends_on_record_alone(self, record: Record) -> bool:
+        """Whether the record's document changes only when the record does: not a project's
+        (its actions follow its members) nor a member's (it shows its account's name)."""
+        rtype = self.view(record)
+        return not rtype.owner_actions and not BEHAVIOURS[rtype.hook].shows_other_rows
+
     def resource(self, record: Record) -> dict[str, Any]:
         rtype = self.view(record)
         plan = _plan(rtype)

@@ -347,3 +347,24 @@ def test_a_member_made_owner_sees_the_owners_actions_at_once(
     assert "setmembers" in settle(fake, project, carol)["actions"]
     listed = requests.get(f"{fake.url}/v1/projects", auth=carol).json()["data"]
     assert "setmembers" in listed[0]["actions"]
+
+
+def test_a_member_shows_its_accounts_current_name(fake: FakeRancher, admin: Auth) -> None:
+    bob = new_user(fake, admin, name="bob")
+    project = new_project(fake, bob)
+    members_url = project["links"]["projectMembers"]
+
+    def names() -> list[str]:
+        listed = requests.get(members_url, auth=bob).json()["data"]
+        scoped = requests.get(f"{fake.url}/v1/projectmembers", auth=bob, headers=scope)
+        by_id = requests.get(
+            f"{fake.url}/v1/projectmembers/{listed[0]['id']}", auth=bob, headers=scope
+        )
+        return [listed[0]["name"], scoped.json()["data"][0]["name"], by_id.json()["name"]]
+
+    scope = {"X-API-Project-Id": project["id"]}
+    assert names() == ["bob"] * 3
+    account = requests.get(f"{fake.url}/v1/accounts", auth=bob).json()["data"][0]
+    renamed = requests.put(account["links"]["self"], auth=admin, json={"name": "robert"})
+    assert renamed.status_code == 200
+    assert names() == ["robert"] * 3
