@@ -154,7 +154,12 @@ class ApiViews:
             return 201, self._shown(call, record)
         call.require("GET")
         if rtype.plain_listing:
-            records = resources.listing(rtype, call.caller, listing.wants_removed(call.params))
+            records = resources.listing(
+                rtype,
+                call.caller,
+                listing.wants_removed(call.params),
+                every=listing.wants_every(call.params),
+            )
             page = listing.plain_filter(records, call.params)
             items = ",".join(self._rendered_text(call, record) for record in page)
             doc = listing.plain_collection(rtype.id, call.request.base_url, [])

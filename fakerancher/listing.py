@@ -212,6 +212,11 @@ def wants_removed(params: Params) -> bool:
     return any(key == "_removed" for key, _ in params)
 
 
+def wants_every(params: Params) -> bool:
+    """Cattle's `all=true`: an admin's list of every environment, not only its own."""
+    return any(key == "all" and value.strip().lower() == "true" for key, value in params)
+
+
 def plain_filter(records: list[Record], params: Params) -> list[Record]:
     """What a list with no filtering machinery (projects) honours: `id`, `uuid` and `name`
     (the first value of each; `name` in any case)."""

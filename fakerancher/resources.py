@@ -133,11 +133,16 @@ class Resources:
         if ownership == "self":
             return record.id == caller.account_id
         if ownership == "membership":
-            if caller.scoped:
-                return record.id == caller.account_id
-            role = member_role(self.store, record, caller.user.id)
-            return role is not None and (role == "owner" or record.state == "active")
+            return self._member_sees(caller, record)
         return record.account_id == caller.account_id
+
+    def _member_sees(self, caller: Caller, record: Record) -> bool:
+        """A project in the caller's list: the one in scope, else those it is an active
+        member of (inactive ones only to owners)."""
+        if caller.scoped:
+            return record.id == caller.account_id
+        role = member_role(self.store, record, caller.user.id)
+        return role is not None and (role == "owner" or record.state == "active")
 
     def is_owner(self, caller: Caller, project: Record) -> bool:
         """May act on the project: its owners, and the admin-like accounts."""
@@ -188,16 +193,26 @@ class Resources:
             raise not_found()
         return record
 
-    def listing(self, rtype: ResourceType, caller: Caller, include_removed: bool) -> list[Record]:
-        """The rows of one type the caller sees, id ascending; removed ones only on request."""
+    def listing(
+        self, rtype: ResourceType, caller: Caller, include_removed: bool, every: bool = False
+    ) -> list[Record]:
+        """The rows of one type the caller sees, id ascending; removed ones only on request.
+
+        A list of environments shows even an admin only those it is a member of, unless it
+        asks for `every` one (Cattle's `all=true`); reading one by id needs no membership."""
         account = caller.visible_account
         if rtype.ownership == "owned" and account is not None:
             candidates: Any = self.store.owned(rtype.id, account)
         else:
             candidates = self.store.owned_all(rtype.id)
-        records = sorted(
-            (r for r in candidates if self.visible(rtype, caller, r)), key=lambda r: r.id
-        )
+        if rtype.ownership == "membership" and not (every and caller.reads_all):
+            records = sorted(
+                (r for r in candidates if self._member_sees(caller, r)), key=lambda r: r.id
+            )
+        else:
+            records = sorted(
+                (r for r in candidates if self.visible(rtype, caller, r)), key=lambda r: r.id
+            )
         if include_removed:
             return records
         return [r for r in records if r.removed is None]

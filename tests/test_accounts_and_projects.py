@@ -368,3 +368,22 @@ def test_a_member_shows_its_accounts_current_name(fake: FakeRancher, admin: Auth
     renamed = requests.put(account["links"]["self"], auth=admin, json={"name": "robert"})
     assert renamed.status_code == 200
     assert names() == ["robert"] * 3
+
+
+def test_an_admin_lists_its_own_projects_unless_it_asks_for_all(
+    fake: FakeRancher, admin: Auth
+) -> None:
+    bob = new_user(fake, admin, name="bob")
+    bobs = new_project(fake, bob, name="bob's")
+    mine = new_project(fake, admin, name="mine")
+
+    def listed(auth: Auth, query: str = "") -> list[str]:
+        answer = requests.get(f"{fake.url}/v1/projects{query}", auth=auth)
+        assert answer.status_code == 200, answer.text
+        return [p["id"] for p in answer.json()["data"]]
+
+    assert listed(admin) == ["1a5", mine["id"]]
+    assert listed(admin, "?all=true") == ["1a5", bobs["id"], mine["id"]]
+    assert listed(bob) == listed(bob, "?all=true") == [bobs["id"]]
+    # By id, an admin reads any project.
+    assert requests.get(bobs["links"]["self"], auth=admin).status_code == 200

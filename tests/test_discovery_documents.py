@@ -141,7 +141,7 @@ def token(api: Client) -> dict[str, Any]:
 @pytest.fixture
 def other_project(fake: FakeRancher, api: Client) -> str:
     """A second environment, added from Python; its id as the API shows it."""
-    fake.resources.add_project("Staging", fake.clock.now())
+    fake.create("project", name="Staging")
     projects = get(api, f"{BASE}/projects")["data"]
     staging = [p["id"] for p in projects if p["name"] == "Staging"]
     assert len(staging) == 1, projects
