@@ -111,6 +111,8 @@ class ApiViews:
         rtype = call.schemas.lookup(name)
         if rtype is None:
             raise not_found()
+        if rtype.lists_whole_table:
+            call.renderer.table_type = rtype
         return rtype
 
     # -- discovery ------------------------------------------------------------------------
@@ -190,7 +192,8 @@ class ApiViews:
         (only for documents that follow the record alone: the cache cannot see other rows)."""
         if not call.renderer.depends_on_record_alone(record):
             return encode(call.renderer.resource(record))
-        key = f"{call.urls.root} {call.caller.role.name} {call.caller.user.id}"
+        shown_as = call.renderer.view(record).id
+        key = f"{call.urls.root} {call.caller.role.name} {call.caller.user.id} {shown_as}"
         text = self.rendered.get(record, key)
         if text is None:
             text = encode(call.renderer.resource(record))

@@ -59,10 +59,17 @@ class Renderer:
         self.action_links = action_links
         # readOnCreateOnly fields are shown only in answers to a POST (create or action).
         self.show_create_only = method == "POST"
+        # Set by a view of a type that lists its whole table: its rows of other kinds are
+        # shown as that type.
+        self.table_type: ResourceType | None = None
 
     def view(self, record: Record) -> ResourceType:
         """The record's type as the caller's role shows it (declared, when the role lacks it:
-        a link may lead to a row of a type the role does not list)."""
+        a link may lead to a row of a type the role does not list), or the table's own type
+        the request reads it through (a project read as an `account`)."""
+        table_type = self.table_type
+        if table_type is not None and TYPES[record.type].table == table_type.table:
+            return table_type
         rtype = self.schemas.lookup(record.type) or lookup(record.type)
         assert rtype is not None
         return rtype
@@ -105,7 +112,7 @@ class Renderer:
         behaviour = BEHAVIOURS[rtype.hook]
         computed: dict[str, Any] = {
             "id": rid,
-            "kind": behaviour.kind(record),
+            "kind": kind_of(record),  # the row's own kind, whatever type shows it
             "uuid": record.uuid,
             "accountId": format_account_id(record.account_id),
             "created": record.created,

@@ -188,7 +188,12 @@ class Resources:
     def get(self, rtype: ResourceType, caller: Caller, raw_id: str) -> Record:
         """By id: removed and purged rows stay readable; rows the caller may not see are 404."""
         parsed = parse_id(raw_id)
-        record = None if parsed is None else self.store.get(rtype.id, parsed)
+        if parsed is None:
+            record = None
+        elif rtype.lists_whole_table:
+            record = self.store.get_in_table(rtype.table, parsed)
+        else:
+            record = self.store.get(rtype.id, parsed)
         if record is None or not self.visible(rtype, caller, record):
             raise not_found()
         return record
@@ -203,6 +208,8 @@ class Resources:
         account = caller.visible_account
         if rtype.ownership == "owned" and account is not None:
             candidates: Any = self.store.owned(rtype.id, account)
+        elif rtype.lists_whole_table:
+            candidates = self.store.table_rows(rtype.table)
         else:
             candidates = self.store.owned_all(rtype.id)
         if rtype.ownership == "membership" and not (every and caller.reads_all):

@@ -162,6 +162,12 @@ class ResourceType:
         """Cattle's table (the base type): kinds of one table share an id sequence."""
         return self.base_type
 
+    @property
+    def lists_whole_table(self) -> bool:
+        """The table's own type lists and reads every row of its table, whatever its kind, as
+        Cattle's `account` shows projects (kind `project`) beside accounts."""
+        return self.id == self.table
+
     def for_role(
         self,
         methods: str,

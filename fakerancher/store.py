@@ -294,6 +294,14 @@ class Store:
         record = self._by_id[TABLE_OF[type_id]].get(record_id)
         return record if record is not None and record.type == type_id else None
 
+    def get_in_table(self, table: str, record_id: int) -> Record | None:
+        """A row of a table by id, whatever its type."""
+        return self._by_id[table].get(record_id)
+
+    def table_rows(self, table: str) -> Iterator[Record]:
+        """Every row of a table, whatever its type."""
+        return iter(self._by_id[table].values())
+
     def owned(self, type_id: str, account_id: int) -> Iterator[Record]:
         """Every record of a type in one project (or, for projects, owned by account 0)."""
         return iter(self._by_owner.get((type_id, account_id), {}).values())

@@ -387,3 +387,33 @@ def test_an_admin_lists_its_own_projects_unless_it_asks_for_all(
     assert listed(bob) == listed(bob, "?all=true") == [bobs["id"]]
     # By id, an admin reads any project.
     assert requests.get(bobs["links"]["self"], auth=admin).status_code == 200
+
+
+def test_projects_are_accounts_of_kind_project(fake: FakeRancher, admin: Auth) -> None:
+    """Cattle keeps projects in its account table: /v1/accounts lists them (kind project)."""
+    bob = new_user(fake, admin, name="bob")
+    project = new_project(fake, bob, name="bob's")
+    accounts = requests.get(f"{fake.url}/v1/accounts?kind=project", auth=admin).json()["data"]
+    assert [(a["id"], a["type"], a["kind"]) for a in accounts] == [
+        ("1a5", "account", "project"),
+        (project["id"], "account", "project"),
+    ]
+    as_account = requests.get(f"{fake.url}/v1/accounts/{project['id']}", auth=admin).json()
+    assert (as_account["type"], as_account["kind"], as_account["name"]) == (
+        "account",
+        "project",
+        "bob's",
+    )
+    assert as_account["links"]["self"] == f"{fake.url}/v1/accounts/{project['id']}"
+    # Every project the admin lists (with all=true) is among the accounts, as Cattle's
+    # test_list_all_projects checks.
+    every = requests.get(f"{fake.url}/v1/projects?all=true", auth=admin).json()["data"]
+    listed = requests.get(f"{fake.url}/v1/accounts", auth=admin).json()["data"]
+    assert {p["id"] for p in every} <= {a["id"] for a in listed}
+    # A user's key sees only its own account; an environment key its project.
+    assert [
+        a["kind"] for a in requests.get(f"{fake.url}/v1/accounts", auth=bob).json()["data"]
+    ] == ["user"]
+    env = key_of(fake.add_api_key(project=project["id"]))
+    seen = requests.get(f"{fake.url}/v1/accounts", auth=env).json()["data"]
+    assert [(a["id"], a["kind"]) for a in seen] == [(project["id"], "project")]
