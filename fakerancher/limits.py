@@ -1,8 +1,8 @@
 """The size limits of Cattle's Jetty front, checked before anything else reads the request.
 
-Jetty's `requestHeaderSize` (8 KiB by default) bounds the request line and the header block
-together: a request line over it is refused with 414, headers that take the total over it with
-431. Checking first keeps every request's cost linear in its size.
+Jetty's `requestHeaderSize` (16 KiB, as Cattle's launcher sets it) bounds the request line and
+the header block together: a request line over it is refused with 414, headers that take the
+total over it with 431. Checking first keeps every request's cost linear in its size.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fakerancher.errors import ApiError
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-MAX_HEADER_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 16 * 1024  # cattle's launcher/jetty/Main.java: setRequestHeaderSize(16 * 1024)
 MAX_BODY_BYTES = 16 * 1024 * 1024
 _CRLF = 2
 # An environ key under which the maker of a WSGI environ may leave the header block's size.
