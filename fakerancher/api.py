@@ -284,7 +284,8 @@ class ApiViews:
         if embedded is None:
             raise not_found()
         if isinstance(embedded, list):
-            return 200, listing.plain_collection(name.rstrip("s"), call.request.base_url, [])
+            kind = name.rstrip("s")
+            return 200, listing.plain_collection(kind, call.request.base_url, embedded)
         return 200, embedded
 
     def _embedded(self, call: Call, rtype: ResourceType, record: Record, name: str) -> Any:
@@ -304,6 +305,12 @@ class ApiViews:
         if child is not None:
             children = self.fake.resources.children(record, *child)
             return [call.renderer.resource(r) for r in children]
+        table = rtype.owned_links.get(name)
+        if table is not None:
+            owned = self.fake.resources.owned_rows(record, table)
+            return [
+                call.renderer.resource(r) for r in owned if call.schemas.lookup(r.type) is not None
+            ]
         return []
 
     # -- the agent script -----------------------------------------------------------------

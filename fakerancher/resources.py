@@ -224,6 +224,17 @@ class Resources:
             return records
         return [r for r in records if r.removed is None]
 
+    def owned_rows(self, owner: Record, table: str, include_removed: bool = False) -> list[Record]:
+        """The rows of a table that `owner` owns (an account's credentials), id ascending."""
+        return sorted(
+            (
+                r
+                for r in self.store.table_rows(table)
+                if r.account_id == owner.id and (include_removed or r.removed is None)
+            ),
+            key=lambda r: r.id,
+        )
+
     def children(
         self, parent: Record, child_type: str, reference: str, include_removed: bool = False
     ) -> list[Record]:

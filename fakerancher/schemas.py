@@ -117,6 +117,10 @@ class ResourceType:
     child_links: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Links that always lead to an empty collection of a type this fake does not model.
     empty_links: tuple[str, ...] = ()
+    # Link name -> a table whose rows this row owns (their accountId is this row), of every
+    # type the caller's role lists (an account's `credentials`: its API keys, and a project's
+    # registry credentials and registration tokens).
+    owned_links: dict[str, str] = field(default_factory=dict)
     listed_in_root: bool = True
     # Whether resources carry an `account` link (a project is itself the account).
     account_link: bool = True
@@ -208,7 +212,7 @@ class ResourceType:
     @functools.cached_property
     def link_names(self) -> tuple[str, ...]:
         """All link names except `self`, alphabetically (as Cattle emits them)."""
-        names = {*self.reference_links, *self.child_links, *self.empty_links}
+        names = {*self.reference_links, *self.child_links, *self.empty_links, *self.owned_links}
         if self.account_link:
             names.add("account")  # the row's owner (api.ACCOUNT_LINK)
         return tuple(sorted(names))
@@ -474,6 +478,7 @@ ACCOUNT = ResourceType(
     ownership="self",
     hook="account",
     filters=ACCOUNT_FILTERS,
+    owned_links={"credentials": "credential"},
 )
 
 API_KEY = ResourceType(

@@ -417,3 +417,15 @@ def test_projects_are_accounts_of_kind_project(fake: FakeRancher, admin: Auth) -
     env = key_of(fake.add_api_key(project=project["id"]))
     seen = requests.get(f"{fake.url}/v1/accounts", auth=env).json()["data"]
     assert [(a["id"], a["kind"]) for a in seen] == [(project["id"], "project")]
+
+
+def test_an_accounts_credentials_are_its_api_keys(fake: FakeRancher, admin: Auth) -> None:
+    bob = new_user(fake, admin, name="bob")
+    account = requests.get(f"{fake.url}/v1/accounts", auth=bob).json()["data"][0]
+    credentials = requests.get(account["links"]["credentials"], auth=admin).json()
+    assert credentials["resourceType"] == "credential"
+    assert [(c["type"], c["publicValue"], c["secretValue"]) for c in credentials["data"]] == [
+        ("apiKey", bob[0], None)
+    ]
+    fresh = requests.post(f"{fake.url}/v1/accounts", auth=admin, json={"name": "carol"}).json()
+    assert requests.get(fresh["links"]["credentials"], auth=admin).json()["data"] == []
