@@ -39,6 +39,9 @@ class Behaviour:
     restored_values: tuple[str, ...] = ()
     # Whether a row's document shows values of other rows (a member shows its account's name).
     shows_other_rows: bool = False
+    # Field -> the stored value a role that always reads the field is shown instead (the
+    # create answer still shows what `prepare` returned).
+    stored_as: dict[str, str] = {}
 
     def prepare(self, values: dict[str, Any], store: Store, now: float) -> dict[str, Any]:
         """Complete the values of a row about to be created; returns the values shown in the
@@ -92,7 +95,11 @@ class AgentRegistration(Behaviour):
 
 class KeyPair(Behaviour):
     """apiKey: generated keys unless a public value is given (then the secret is what was
-    sent, possibly none); the secret is kept as a digest and shown in the create answer."""
+    sent, possibly none); the secret is kept as a digest and shown in the create answer.
+    A role that reads `secretValue` on every answer (the superadmin) sees the digest, as
+    Cattle shows the hash it stores."""
+
+    stored_as = {"secretValue": "secretDigest"}
 
     def prepare(self, values: dict[str, Any], store: Store, now: float) -> dict[str, Any]:
         secret = values.pop("secretValue", None)

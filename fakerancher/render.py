@@ -129,8 +129,8 @@ class Renderer:
         if shown_on_create and record.once:
             computed.update(record.once)
         stored = record.values
-        for key, name, create_only, kind, prefix in plan.entries:
-            value = computed[name] if name in computed else stored.get(name)
+        for key, name, create_only, kind, prefix, stored_key in plan.entries:
+            value = computed[name] if name in computed else stored.get(stored_key)
             if create_only and not shown_on_create:
                 if kind != _STAMP:
                     doc[key] = None
@@ -181,8 +181,9 @@ class _Plan:
     """What rendering a type needs from its declaration, worked out once per type."""
 
     # In the document's order (name and state first, then by key): key, the field or computed
-    # value it shows, shown only in a create answer, kind, id prefix of a reference's target.
-    entries: tuple[tuple[str, str, bool, str, str], ...]
+    # value it shows, shown only in a create answer, kind, id prefix of a reference's target,
+    # the stored value read for it.
+    entries: tuple[tuple[str, str, bool, str, str, str], ...]
     # link name, its path segment, the reference field it follows (None: always shown)
     links: tuple[tuple[str, str, str | None], ...]
 
@@ -195,20 +196,23 @@ def _plan(rtype: ResourceType) -> _Plan:
     entry = _PLANS.get(id(rtype))
     if entry is not None and entry[0] is rtype:
         return entry[1]
-    entries: dict[str, tuple[str, str, bool, str, str]] = {}
+    behaviour = BEHAVIOURS[rtype.hook]
+    entries: dict[str, tuple[str, str, bool, str, str, str]] = {}
     for field in rtype.fields:
         name = field.name
         target = TYPES.get(field.reference_type) if field.is_reference else None
         kind = _DATE if field.is_date else _REFERENCE if target is not None else _PLAIN
         prefix = "" if target is None else target.id_prefix
-        entries[name] = (name, name, field.read_on_create_only, kind, prefix)
+        create_only = field.read_on_create_only
+        stored_key = name if create_only else behaviour.stored_as.get(name, name)
+        entries[name] = (name, name, create_only, kind, prefix, stored_key)
         if field.is_date:
             twin = f"{name}TS"
-            entries[twin] = (twin, name, field.read_on_create_only, _STAMP, "")
-    for name in BEHAVIOURS[rtype.hook].extra_output:
-        entries.setdefault(name, (name, name, False, _EXTRA, ""))
+            entries[twin] = (twin, name, create_only, _STAMP, "", name)
+    for name in behaviour.extra_output:
+        entries.setdefault(name, (name, name, False, _EXTRA, "", name))
     # Every document has a name and a state, null for a type without that field.
-    head = [entries.pop(key, (key, "", False, _PLAIN, "")) for key in ("name", "state")]
+    head = [entries.pop(key, (key, "", False, _PLAIN, "", "")) for key in ("name", "state")]
     plan = _Plan(
         entries=(*head, *(entries[key] for key in sorted(entries))),
         links=tuple(

@@ -96,6 +96,9 @@ _ENVIRONMENT_TYPES = {
 }
 # What an admin may set that others may not.
 _ADMIN_KEY = Access("crud", {"publicValue": "c", "secretValue": "co", "accountId": "c"})
+# The superadmin reads a key's secret on every answer: the hash Cattle stores (its own
+# test_api_key_create_admin reloads a key and expects a secretValue).
+_SUPER_KEY = Access("crud", {"publicValue": "c", "secretValue": "c", "accountId": "c"})
 _ADMIN_ACCOUNT = Access("crud", {"kind": "cu", "uuid": "c"})
 _ADMIN_PROJECT = Access("crud", {"uuid": "c"})
 _ADMIN_TEMPLATE = Access("crud", {"isPublic": "cu"})
@@ -177,7 +180,7 @@ ROLES: dict[str, Role] = {
             "superadmin",
             {
                 "account": _ADMIN_ACCOUNT,
-                "apiKey": _ADMIN_KEY,
+                "apiKey": _SUPER_KEY,
                 "project": _ADMIN_PROJECT,
                 "projectMember": Access("r"),
                 "projectTemplate": _ADMIN_TEMPLATE,

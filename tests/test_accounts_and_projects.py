@@ -429,3 +429,17 @@ def test_an_accounts_credentials_are_its_api_keys(fake: FakeRancher, admin: Auth
     ]
     fresh = requests.post(f"{fake.url}/v1/accounts", auth=admin, json={"name": "carol"}).json()
     assert requests.get(fresh["links"]["credentials"], auth=admin).json()["data"] == []
+
+
+def test_the_superadmin_reads_a_keys_stored_hash(fake: FakeRancher, admin: Auth) -> None:
+    """Cattle's test_api_key_create_admin: the superadmin's reload of a key has a secretValue
+    (the hash Cattle stores), never the secret itself; other roles see none."""
+    activated = requests.post(f"{fake.url}/v1/accounts/1a3/?action=activate", auth=admin)
+    assert activated.status_code == 202
+    superadmin = key_of(fake.add_api_key(account="1a3"))
+    made = requests.post(f"{fake.url}/v1/apikeys", auth=superadmin, json={}).json()
+    secret = made["secretValue"]
+    reloaded = requests.get(made["links"]["self"], auth=superadmin).json()
+    assert reloaded["secretValue"] not in (None, secret)
+    assert requests.get(made["links"]["self"], auth=admin).json()["secretValue"] is None
+    assert requests.get(f"{fake.url}/v1", auth=(made["publicValue"], secret)).status_code == 200
