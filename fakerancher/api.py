@@ -193,7 +193,8 @@ class ApiViews:
         if not call.renderer.depends_on_record_alone(record):
             return encode(call.renderer.resource(record))
         shown_as = call.renderer.view(record).id
-        key = f"{call.urls.root} {call.caller.role.name} {call.caller.user.id} {shown_as}"
+        urls, caller = call.urls, call.caller
+        key = f"{urls.root} {urls.api_host} {caller.role.name} {caller.user.id} {shown_as}"
         text = self.rendered.get(record, key)
         if text is None:
             text = encode(call.renderer.resource(record))
@@ -212,12 +213,19 @@ class ApiViews:
         raw_id = args["resource_id"]
         if rtype is SCHEMA:
             return self._schema(call, raw_id, None)
-        if parse_id(raw_id) is None:
+        keyed = parse_id(raw_id) is None
+        if keyed and rtype.upsert_on is None:
             raise not_found()
         resources = self.fake.resources
         caller = call.caller
         method = call.method
         body = request_body(call) if method in ("POST", "PUT") else {}
+        if keyed and method == "PUT" and "POST" in rtype.collection_methods:
+            # `PUT /v2-beta/settings/api.host`: Cattle has a row for every known setting, so
+            # a PUT by name sets it whether or not it was set before.
+            assert rtype.upsert_on is not None
+            record = resources.create(rtype, caller, {**body, rtype.upsert_on: raw_id}, call.now)
+            return 200, call.renderer.resource(record)
         if method == "POST":
             action = call.param("action")
             if action is None:

@@ -46,6 +46,7 @@ SUPPORTED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 RANCHER_VERSION = "v1.6.30"
 _PROJECT_PATH = re.compile(r"/([^/]+)/projects/([^/]+)(/.+)")
 CONTROL_PREFIX = "/_fake"  # the control plane's routes (fakerancher.control)
+API_HOST_SETTING = "api.host"  # where agents are sent, when set (registrationUrl, CATTLE_URL)
 _CALLER_CACHE_SIZE = 1024
 _STATIC_HEADERS = (
     ("X-Rancher-Version", RANCHER_VERSION),
@@ -194,6 +195,7 @@ class CattleApp:
         try:
             with fake.operation() as now:
                 path, urls, raw_project = _scope(request, urls)
+                urls = urls.agents_at(fake.resources.setting(API_HOST_SETTING))
                 caller = self._caller(request, path, raw_project)
                 method = _method(request)
                 schemas = caller.schemas(VERSIONS[urls.version])

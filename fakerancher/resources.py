@@ -18,7 +18,7 @@ from fakerancher.errors import ApiError, method_not_allowed, not_found, validati
 from fakerancher.lifecycle import PROCESSES, available_actions
 from fakerancher.render import Renderer
 from fakerancher.roles import SchemaSet
-from fakerancher.schemas import TYPES, Field, ResourceType
+from fakerancher.schemas import SETTING, TYPES, Field, ResourceType
 from fakerancher.store import ADMIN_ACCOUNT_ID, TABLE_OF, Record, Store
 from fakerancher.urls import Urls
 from fakerancher.validation import parse_id, validate_create, validate_update
@@ -185,11 +185,24 @@ class Resources:
         )
 
     # -- reads ----------------------------------------------------------------------------
+    def setting(self, name: str) -> str | None:
+        """A setting's value (None when it is not set)."""
+        record = self.by_key(SETTING, name)
+        return None if record is None else record.values.get("value")
+
+    def by_key(self, rtype: ResourceType, key: Any) -> Record | None:
+        """The row of an upsert type (settings) whose key field (its name) is `key`."""
+        field = rtype.upsert_on
+        if field is None:
+            return None
+        return next((r for r in self.store.owned_all(rtype.id) if r.values.get(field) == key), None)
+
     def get(self, rtype: ResourceType, caller: Caller, raw_id: str) -> Record:
-        """By id: removed and purged rows stay readable; rows the caller may not see are 404."""
+        """By id (or, for a type keyed by a field, by that key: a setting by its name): removed
+        and purged rows stay readable; rows the caller may not see are 404."""
         parsed = parse_id(raw_id)
         if parsed is None:
-            record = None
+            record = self.by_key(rtype, raw_id)
         elif rtype.lists_whole_table:
             record = self.store.get_in_table(rtype.table, parsed)
         else:
@@ -289,13 +302,10 @@ class Resources:
     def _upserted(self, rtype: ResourceType, values: Mapping[str, Any]) -> Record | None:
         """For an upsert type, the existing row a create names, updated with the values."""
         key = rtype.upsert_on
-        if key is None:
-            return None
-        for record in self.store.owned_all(rtype.id):
-            if record.values.get(key) == values.get(key):
-                self.store.update_values(record, dict(values))
-                return record
-        return None
+        record = None if key is None else self.by_key(rtype, values.get(key))
+        if record is not None:
+            self.store.update_values(record, dict(values))
+        return record
 
     def _owner(self, rtype: ResourceType, caller: Caller, body: Mapping[str, Any]) -> int:
         """The account a new row belongs to: the caller's, or the `accountId` an admin-like

@@ -21,6 +21,8 @@ class Urls:
     host_url: str
     sub_context: str = ""
     version: str = API_VERSION
+    # Cattle's `api.host` setting, when set: agents are sent to `<api.host>/v1` instead.
+    api_host: str = ""
     root: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -30,10 +32,22 @@ class Urls:
     def scoped_to(self, project_id: str) -> Urls:
         """These URLs inside a project (`/<version>/projects/<id>/...`); a segment that is no
         id is percent-encoded, so that no header or link it reaches can break."""
-        return Urls(self.host_url, f"/projects/{quote(project_id, safe='')}", self.version)
+        return Urls(
+            self.host_url, f"/projects/{quote(project_id, safe='')}", self.version, self.api_host
+        )
 
     def in_version(self, version: str) -> Urls:
-        return Urls(self.host_url, self.sub_context, version)
+        return Urls(self.host_url, self.sub_context, version, self.api_host)
+
+    def agents_at(self, api_host: str | None) -> Urls:
+        """These URLs with agents sent to the `api.host` setting's server (unchanged when it
+        is not set): `http://` is assumed without a scheme, as Cattle's ServerContext does."""
+        host = (api_host or "").strip().rstrip("/")
+        if host and "://" not in host:
+            host = f"http://{host}"
+        if host == self.api_host:
+            return self
+        return Urls(self.host_url, self.sub_context, self.version, host)
 
     @property
     def schemas(self) -> str:
@@ -56,8 +70,12 @@ class Urls:
 
     def script(self, token: str) -> str:
         # Not lower-cased: the token is case-sensitive and `scripts` has no schema.
+        if self.api_host:  # Cattle's `cattle.url.path`: always /v1 there
+            return f"{self.api_host}/{API_VERSION}/scripts/{token}"
         return f"{self.host_url}/{self.version}{self.sub_context}/scripts/{token}"
 
     @property
     def cattle_url(self) -> str:
+        if self.api_host:
+            return f"{self.api_host}/{API_VERSION}"
         return f"{self.host_url}/{self.version}"

@@ -71,6 +71,24 @@ def test_lifecycle_of_a_registry_and_its_credential(api: Client, version: str) -
     assert get(api, registry["links"]["self"])["state"] == "purged"
 
 
+def test_the_api_host_setting_sends_agents_to_its_v1(api: Client, version: str) -> None:
+    """`PUT /v2-beta/settings/api.host`, as install scripts do: registrationUrl and the
+    script's CATTLE_URL then name `<api.host>/v1`, whichever version was read."""
+    base = f"{HOST}/{version}"
+    token = post(api, f"{base}/registrationtokens")
+    answer = api.put(f"{base}/settings/api.host", json={"value": "http://rancher.example:8080"})
+    assert answer.status_code == 200 and answer.get_json()["name"] == "api.host"
+    assert get(api, f"{base}/settings/api.host")["value"] == "http://rancher.example:8080"
+    token = get(api, token["links"]["self"])
+    url = f"http://rancher.example:8080/v1/scripts/{token['token']}"
+    assert token["registrationUrl"] == url and token["command"].endswith(url)
+    script = api.get(f"{HOST}/v1/scripts/{token['token']}").get_data(as_text=True)
+    assert 'CATTLE_URL="http://rancher.example:8080/v1"' in script
+    unset = api.put(f"{base}/settings/api.host", json={"value": None})
+    assert unset.status_code == 200
+    assert get(api, token["links"]["self"])["registrationUrl"].startswith(f"{base}/")
+
+
 def test_collections_filter_sort_and_page(api: Client, version: str) -> None:
     base = f"{HOST}/{version}"
     for name in ("a", "b", "c"):
