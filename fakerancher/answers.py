@@ -43,7 +43,11 @@ class Reply:
     @property
     def mimetype(self) -> str:
         """The content type without its parameters, e.g. `application/json`."""
-        return (self.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+        return media_type(self.header("Content-Type"))
+
+    def headers_named(self, *prefixes: str) -> list[tuple[str, str]]:
+        """The headers whose lower-cased names start with one of `prefixes`."""
+        return [(name, value) for name, value in self.headers if name.lower().startswith(prefixes)]
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -61,6 +65,11 @@ class Reply:
             safe = [(name, " ".join(value.splitlines())) for name, value in self.headers]
             response = Response(self.body, status=self.status_code, headers=safe)
         return response(environ, start_response)
+
+
+def media_type(content_type: str | None) -> str:
+    """A Content-Type without its parameters, lower-cased (`application/json`)."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def encode(body: Any, *, cattle: bool = True) -> str:

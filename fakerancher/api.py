@@ -18,7 +18,14 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
 from fakerancher import listing, tokens
-from fakerancher.answers import RenderedDocuments, Reply, encode, json_response, text_response
+from fakerancher.answers import (
+    RenderedDocuments,
+    Reply,
+    encode,
+    json_response,
+    media_type,
+    text_response,
+)
 from fakerancher.auth import Caller
 from fakerancher.calls import PARSED_BODY
 from fakerancher.errors import ApiError, method_not_allowed, not_found, validation_error
@@ -357,9 +364,8 @@ def client_ip(request: Request) -> str:
 
 
 def request_media_type(request: Request) -> str:
-    """The request's Content-Type without its parameters, lower-cased (werkzeug's `mimetype`,
-    read straight from the environ)."""
-    return str(request.environ.get("CONTENT_TYPE", "")).split(";", 1)[0].strip().lower()
+    """werkzeug's `mimetype`, read straight from the environ."""
+    return media_type(request.environ.get("CONTENT_TYPE"))
 
 
 def request_body(call: Call) -> dict[str, Any]:

@@ -353,17 +353,12 @@ def _params(request: Request) -> list[tuple[str, str]]:
 
 def _logged_body(request: Request, reveal: bool) -> Any:
     """The body as the call log shows it: parsed (once, by the view that read it) and masked."""
-    environ = request.environ
-    parsed = environ.get(PARSED_BODY)
+    parsed = request.environ.get(PARSED_BODY)
     if parsed is not None:
         return mask(parsed, reveal=reveal)
-    if environ.get("CONTENT_LENGTH", "0") in ("", "0"):
-        return None
     try:
-        raw = read_body(environ)
+        raw = read_body(request.environ)
     except ApiError:  # over the limit: never read
-        return None
-    if not raw:
         return None
     return loggable_body(raw, request_media_type(request) == FORM_TYPE, reveal=reveal)
 

@@ -103,11 +103,7 @@ def _as_page(fake: FakeRancher, request: Request, response: Reply) -> Reply:
 def _page(source: Reply, html: str, status: int) -> Reply:
     from fakerancher.browser import security_headers
 
-    kept = [
-        (name, value)
-        for name, value in source.headers
-        if name.lower().startswith(("x-api-", "x-rancher-", "www-authenticate"))
-    ]
+    kept = source.headers_named("x-api-", "x-rancher-", "www-authenticate")
     return Reply(
         status,
         html.encode("utf-8"),
@@ -143,9 +139,5 @@ def _openapi_answer(schemas: Reply, root: str) -> Reply:
     version = root.strip("/").split("/")[0]
     doc = openapi_document(json.loads(schemas.get_data()), version)
     response = json_response(200, doc, cattle=False)
-    response.headers += [
-        (name, value)
-        for name, value in schemas.headers
-        if name.lower().startswith(("x-api-", "x-rancher-"))
-    ]
+    response.headers += schemas.headers_named("x-api-", "x-rancher-")
     return response

@@ -225,14 +225,14 @@ class Resources:
             candidates = self.store.table_rows(rtype.table)
         else:
             candidates = self.store.owned_all(rtype.id)
-        if rtype.ownership == "membership" and not (every and caller.reads_all):
-            records = sorted(
-                (r for r in candidates if self._member_sees(caller, r)), key=lambda r: r.id
-            )
-        else:
-            records = sorted(
-                (r for r in candidates if self.visible(rtype, caller, r)), key=lambda r: r.id
-            )
+        members_only = rtype.ownership == "membership" and not (every and caller.reads_all)
+
+        def sees(record: Record) -> bool:
+            if members_only:
+                return self._member_sees(caller, record)
+            return self.visible(rtype, caller, record)
+
+        records = sorted(filter(sees, candidates), key=lambda r: r.id)
         if include_removed:
             return records
         return [r for r in records if r.removed is None]
