@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 JSON_TYPE = "application/json; charset=utf-8"
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
+# Documents are trees the app builds: no cycle to look for.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 class Reply:
@@ -75,7 +76,8 @@ def media_type(content_type: str | None) -> str:
 def encode(body: Any, *, cattle: bool = True) -> str:
     text = _ENCODER.encode(body)
     if cattle:  # Cattle's Jackson writer escapes "/" in strings; the parsed content is the same.
-        text = text.replace("/", "\\/")
+        # The text is ASCII (non-ASCII is escaped): replacing in bytes is the cheaper way.
+        text = text.encode("ascii").replace(b"/", b"\\/").decode("ascii")
     return text
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -60,14 +59,44 @@ URL_MAP = Map(
 )
 
 
-@functools.lru_cache(maxsize=4096)
+# The only literal path segments any rule has: the version (`any(...)`) and `scripts`.
+_LITERAL_SEGMENTS = frozenset({*VERSIONS, "scripts"})
+_URL_MATCHER = URL_MAP.bind("fake")
+
+
 def route(path: str) -> tuple[str, Mapping[str, str]] | None:
-    """The endpoint and arguments for a path; cached, as clients repeat their paths."""
+    """The endpoint and arguments for a path.
+
+    werkzeug matches the path's shape once: the path with every segment that no rule names
+    literally replaced by a placeholder. Every rule's variable parts take any one non-empty
+    segment, so paths of one shape route alike; a client reading new ids never pays for a
+    fresh match."""
+    segments = path.split("/")
+    shape = "/".join(
+        [
+            segment if not segment or segment in _LITERAL_SEGMENTS else f"@{index}"
+            for index, segment in enumerate(segments)
+        ]
+    )
+    matched = _route_shape(shape)
+    if matched is None:
+        return None
+    endpoint, template = matched
+    return endpoint, {name: segments[at] if at >= 0 else value for name, at, value in template}
+
+
+@functools.lru_cache(maxsize=1024)
+def _route_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | None:
+    """The endpoint and, per argument, the index of the segment it takes (or its literal
+    value, index -1) for one path shape."""
     try:
-        endpoint, args = URL_MAP.bind("fake").match(path, method="GET")
+        endpoint, args = _URL_MATCHER.match(shape, method="GET")
     except HTTPException:
         return None
-    return endpoint, MappingProxyType(args)
+    return endpoint, tuple(
+        (name, int(value[1:]), "") if value.startswith("@") else (name, -1, value)
+        for name, value in args.items()
+    )
 
 
 @dataclass(slots=True)

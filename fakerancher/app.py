@@ -5,6 +5,7 @@ and the headers every answer carries. The API's views are in `api.py`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import socket
@@ -104,7 +105,7 @@ class CattleApp:
                 # werkzeug's server closes the connection after every answer, so the rest of
                 # an oversized request is never read.
                 response = json_response(status, body)
-                return self._finish(response, Urls(_host_url(request)), None, request)
+                return self._finish(response, _urls_at(_host_url(request)), None, request)
             if request.path == CONTROL_PREFIX or request.path.startswith(f"{CONTROL_PREFIX}/"):
                 return self.handle_control(request)
             return self.handle_logged(request)
@@ -168,7 +169,9 @@ class CattleApp:
         if error is None:
             return None
         status, body = self._error_answer(error)
-        return self._finish(json_response(status, body), Urls(_host_url(request)), None, request)
+        return self._finish(
+            json_response(status, body), _urls_at(_host_url(request)), None, request
+        )
 
     def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
         reveal = self.fake.reveal_secrets
@@ -184,12 +187,13 @@ class CattleApp:
                 action=target.action,
                 duration=duration,
                 body=_logged_body(request, reveal),
+                at=time.time(),
             )
         )
 
     def handle(self, request: Request) -> Reply:
         fake = self.fake
-        urls = Urls(_host_url(request))
+        urls = _urls_at(_host_url(request))
         caller: auth.Caller | None = None
         error_headers: dict[str, str] = {}
         try:
@@ -360,6 +364,8 @@ def _logged_body(request: Request, reveal: bool) -> Any:
         raw = read_body(request.environ)
     except ApiError:  # over the limit: never read
         return None
+    if not raw:
+        return None
     return loggable_body(raw, request_media_type(request) == FORM_TYPE, reveal=reveal)
 
 
@@ -383,6 +389,12 @@ def _host_url(request: Request) -> str:
     if host.endswith(default):
         host = host[: -len(default)]
     return f"{scheme}://{host}"
+
+
+@functools.lru_cache(maxsize=64)
+def _urls_at(host_url: str) -> Urls:
+    """The URLs of requests addressed to `host_url` (immutable: shared by its requests)."""
+    return Urls(host_url)
 
 
 def _wants_action_links(request: Request) -> bool:

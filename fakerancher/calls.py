@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import fnmatch
+import functools
 import json
 import re
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 DEFAULT_LIMIT = 10_000
@@ -19,8 +19,9 @@ MASK = "********"
 _SECRET_KEY = re.compile(r"secret|password", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
+    """One logged call, immutable (a tuple: one is made for every request)."""
+
     method: str
     path: str
     query: dict[str, Any]
@@ -31,10 +32,15 @@ class Call:
     duration: float
     body: Any
     # When the call was answered (wall clock, epoch seconds): what "calls over time" plots.
-    at: float = field(default_factory=time.time)
+    at: float
 
     def document(self) -> dict[str, Any]:
-        return asdict(self)
+        """The call as a JSON-ready dict, its query and body copied (not the log's own)."""
+        return {
+            **self._asdict(),
+            "query": copy.deepcopy(self.query),
+            "body": copy.deepcopy(self.body),
+        }
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}"
@@ -52,6 +58,22 @@ def mask(value: Any, *, reveal: bool = False) -> Any:
     """`value` with every secret-named key's value replaced, at any depth (iterative: a body
     nested thousands deep costs no stack); parts nested deeper than `MAX_LOGGED_DEPTH` become
     `TOO_DEEP`. With `reveal`, secrets are kept (a test's opt-in)."""
+    if isinstance(value, dict):  # the usual body, flat: copied in one pass
+        flat: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                return _mask_nested(value, reveal)
+            flat[key] = MASK if not reveal and _is_secret(key) else item
+        return flat
+    return _mask_nested(value, reveal)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_secret(key: Any) -> bool:
+    return _SECRET_KEY.search(str(key)) is not None
+
+
+def _mask_nested(value: Any, reveal: bool) -> Any:
     root: list[Any] = [None]
     # (source, container in the copy, key or index in it, depth)
     stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
@@ -62,14 +84,14 @@ def mask(value: Any, *, reveal: bool = False) -> Any:
         elif depth >= MAX_LOGGED_DEPTH:
             parent[slot] = TOO_DEEP
         elif isinstance(source, dict):
-            copy: dict[Any, Any] = {}
-            parent[slot] = copy
+            copied: dict[Any, Any] = {}
+            parent[slot] = copied
             for key, item in source.items():
-                if not reveal and _SECRET_KEY.search(str(key)):
-                    copy[key] = MASK
+                if not reveal and _is_secret(key):
+                    copied[key] = MASK
                 else:
-                    copy[key] = None
-                    stack.append((item, copy, key, depth + 1))
+                    copied[key] = None
+                    stack.append((item, copied, key, depth + 1))
         else:
             items: list[Any] = [None] * len(source)
             parent[slot] = items

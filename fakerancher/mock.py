@@ -28,6 +28,9 @@ from fakerancher.limits import HEADER_BYTES
 if TYPE_CHECKING:
     import requests
     import responses
+    from werkzeug.wrappers import Request
+
+    from fakerancher.app import CattleApp
 
 # `requests`, `responses` and werkzeug's wrappers are imported when a mock first starts: with
 # them, `from fakerancher import mock_rancher` would take a tenth of a second or more.
@@ -113,6 +116,7 @@ class mock_rancher(ContextDecorator):
         self._pattern = re.compile(re.escape(base) + r"(?:[/?#].*)?\Z", re.IGNORECASE)
         self._responses: responses.RequestsMock | None = None
         self._adapter_class: type[Any] | None = None
+        self._app: CattleApp | None = None  # the fake's, once started
         self._stand_ins: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     # -- starting and stopping -------------------------------------------------------------
@@ -135,6 +139,7 @@ class mock_rancher(ContextDecorator):
             )
             for method in _METHODS:
                 router.add_callback(method, self._pattern, callback=self._respond)
+            self._app = self.fake.wsgi_app
             router.start()
             self._adapter_class, self._responses = adapter_class, router
             if not _active:
@@ -210,10 +215,10 @@ class mock_rancher(ContextDecorator):
 
     def _respond(self, request: requests.PreparedRequest) -> tuple[int, Any, bytes]:
         body = request.body
-        if isinstance(body, str):
-            data = body.encode("utf-8")
-        elif isinstance(body, bytes):
+        if isinstance(body, bytes):
             data = body
+        elif isinstance(body, str):
+            data = body.encode("utf-8")
         else:  # responses has already read file-like bodies; anything else is empty
             data = (
                 b""
@@ -223,11 +228,10 @@ class mock_rancher(ContextDecorator):
                     for part in body  # type: ignore[union-attr]
                 )
             )
-        from werkzeug.wrappers import Request
-
         try:  # not stored back in the environ (a cycle: see CattleApp.__call__)
-            response = self.fake.wsgi_app.respond(
-                Request(wsgi_environ(request, data), populate_request=False)
+            assert self._app is not None, "a mock answers only once started"
+            response = self._app.respond(
+                _werkzeug_request()(wsgi_environ(request, data), populate_request=False)
             )
         except ConnectionDropped as error:
             import requests
@@ -236,25 +240,56 @@ class mock_rancher(ContextDecorator):
         return response.status_code, response.headers, response.body
 
 
-def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
-    """The WSGI environ (PEP 3333) of a prepared `requests` request."""
-    parts = urlsplit(request.url or "")
-    scheme = parts.scheme
-    netloc = parts.netloc.rpartition("@")[2]  # without user:password
+@functools.cache
+def _werkzeug_request() -> type[Request]:
+    from werkzeug.wrappers import Request
+
+    return Request
+
+
+@functools.lru_cache(maxsize=256)
+def _environ_key(header: str) -> str:
+    """A header's WSGI environ key (`Content-Type` -> `CONTENT_TYPE`, else `HTTP_...`)."""
+    key = header.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
+
+
+# scheme, authority, path and query of an absolute URL (what `requests` prepares)
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(scheme: str, authority: str) -> tuple[str, str, str]:
+    """Host header, server name and port for a URL's authority (IPv6 literals included)."""
+    parts = urlsplit(f"{scheme}://{authority}")
+    netloc = authority.rpartition("@")[2]  # without user:password
     host, _, port = netloc.partition(":")
     if host.startswith("["):  # an IPv6 literal: urlsplit's parsing handles its brackets
         host, port = parts.hostname or "localhost", str(parts.port or "")
+    return netloc, host.lower() or "localhost", port or ("443" if scheme == "https" else "80")
+
+
+def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
+    """The WSGI environ (PEP 3333) of a prepared `requests` request."""
+    url = request.url or ""
+    matched = _URL.match(url)
+    if matched is not None:
+        scheme, authority, path, query = matched.group(1, 2, 3, 4)
+    else:  # not absolute: what urlsplit makes of it
+        split = urlsplit(url)
+        scheme, authority, path, query = split.scheme, split.netloc, split.path, split.query
+    netloc, host, port = _origin(scheme.lower(), authority)
     environ: dict[str, Any] = {
         "REQUEST_METHOD": (request.method or "GET").upper(),
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote(parts.path, "latin-1") or "/",
-        "QUERY_STRING": parts.query,
-        "SERVER_NAME": host.lower() or "localhost",
-        "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+        "PATH_INFO": unquote(path, "latin-1") or "/",
+        "QUERY_STRING": query or "",
+        "SERVER_NAME": host,
+        "SERVER_PORT": port,
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme,
+        "wsgi.url_scheme": scheme.lower(),
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
@@ -267,11 +302,9 @@ def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, An
     pairs = list(headers.lower_items() if hasattr(headers, "lower_items") else headers.items())
     size = 0
     for name, value in pairs:
-        key = name.upper().replace("-", "_")
-        if key == "CONTENT_TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif key != "CONTENT_LENGTH":
-            environ[f"HTTP_{key}"] = value
+        key = _environ_key(name)
+        if key != "CONTENT_LENGTH":
+            environ[key] = value
         size += len(name) + len(value)
     if "HTTP_HOST" not in environ:
         environ["HTTP_HOST"] = netloc

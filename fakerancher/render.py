@@ -138,6 +138,8 @@ class Renderer:
             if value is None:
                 if kind != _STAMP and kind != _EXTRA:
                     doc[key] = None
+            elif kind == _PLAIN:
+                doc[key] = value
             elif kind == _DATE:
                 doc[key] = format_date(value)
             elif kind == _STAMP:

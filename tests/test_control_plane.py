@@ -1104,6 +1104,25 @@ def test_call_log_limit_from_python() -> None:
     assert len(fake.calls) == fake.calls.limit == 2
 
 
+def test_logged_calls_are_immutable_and_their_documents_are_copies() -> None:
+    fake = FakeRancher()
+    with mock_rancher(fake=fake):
+        requests.post(
+            f"{fake.url}/v1/registries?x=1",
+            json={"serverAddress": "q.io", "labels": {"a": "b"}, "secretValue": "s3"},
+        )
+    (call,) = fake.calls
+    with pytest.raises(AttributeError):
+        call.status = 500  # type: ignore[misc]
+    document = call.document()
+    document["body"]["labels"]["a"] = "changed"
+    document["query"]["x"] = "changed"
+    assert call.body == {"serverAddress": "q.io", "labels": {"a": "b"}, "secretValue": "********"}
+    assert call.query == {"x": "1"}
+    assert str(call) == "POST /v1/registries -> 201"
+    assert document["at"] == call.at > 0
+
+
 def test_the_call_log_limit_is_ten_thousand_by_default(driver: Driver) -> None:
     assert driver.get("/_fake/calls").json()["limit"] == 10_000
 
