@@ -59,6 +59,7 @@ URL_MAP = Map(
 )
 
 
+CACHED_PATH_LENGTH = 512  # paths (and shapes) longer than this are never cached
 # The only literal path segments any rule has: the version (`any(...)`) and `scripts`.
 _LITERAL_SEGMENTS = frozenset({*VERSIONS, "scripts"})
 _URL_MATCHER = URL_MAP.bind("fake")
@@ -78,15 +79,15 @@ def route(path: str) -> tuple[str, Mapping[str, str]] | None:
             for index, segment in enumerate(segments)
         ]
     )
-    matched = _route_shape(shape)
+    # Long shapes are matched afresh: the cache stays small whatever clients send.
+    matched = _route_shape(shape) if len(shape) <= CACHED_PATH_LENGTH else _match_shape(shape)
     if matched is None:
         return None
     endpoint, template = matched
     return endpoint, {name: segments[at] if at >= 0 else value for name, at, value in template}
 
 
-@functools.lru_cache(maxsize=1024)
-def _route_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | None:
+def _match_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | None:
     """The endpoint and, per argument, the index of the segment it takes (or its literal
     value, index -1) for one path shape."""
     try:
@@ -97,6 +98,9 @@ def _route_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | N
         (name, int(value[1:]), "") if value.startswith("@") else (name, -1, value)
         for name, value in args.items()
     )
+
+
+_route_shape = functools.lru_cache(maxsize=1024)(_match_shape)
 
 
 @dataclass(slots=True)
@@ -226,14 +230,15 @@ class ApiViews:
     def _rendered_text(self, call: Call, record: Record) -> str:
         """A resource's JSON as a GET shows it, from the cache while the record is unchanged
         (only for documents that follow the record alone: the cache cannot see other rows)."""
-        if not call.renderer.depends_on_record_alone(record):
-            return encode(call.renderer.resource(record))
-        shown_as = call.renderer.view(record).id
+        renderer = call.renderer
+        shown_as = renderer.view(record)
+        if not renderer.depends_on_record_alone(shown_as):
+            return encode(renderer.resource(record, shown_as))
         urls, caller = call.urls, call.caller
-        key = f"{urls.root} {urls.api_host} {caller.role.name} {caller.user.id} {shown_as}"
+        key = f"{urls.root} {urls.api_host} {caller.role.name} {caller.user.id} {shown_as.id}"
         text = self.rendered.get(record, key)
         if text is None:
-            text = encode(call.renderer.resource(record))
+            text = encode(renderer.resource(record, shown_as))
             self.rendered.put(record, key, text)
         return text
 

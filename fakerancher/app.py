@@ -19,7 +19,15 @@ from werkzeug.wrappers import Request
 
 from fakerancher import auth, people
 from fakerancher.answers import Reply, json_response
-from fakerancher.api import FORM_TYPE, ApiViews, Call, client_ip, request_media_type, route
+from fakerancher.api import (
+    CACHED_PATH_LENGTH,
+    FORM_TYPE,
+    ApiViews,
+    Call,
+    client_ip,
+    request_media_type,
+    route,
+)
 from fakerancher.calls import PARSED_BODY, loggable_body, loggable_query, mask
 from fakerancher.calls import Call as LoggedCall
 from fakerancher.errors import ApiError, method_not_allowed
@@ -32,6 +40,7 @@ from fakerancher.limits import (
 )
 from fakerancher.render import format_account_id, kind_of
 from fakerancher.schemas import lookup
+from fakerancher.store import ADMIN_ACCOUNT_ID, Store
 from fakerancher.urls import Urls
 from fakerancher.versions import VERSIONS
 
@@ -63,6 +72,7 @@ class CattleApp:
         self._control: ControlRoutes | None = None
         self.api = ApiViews(fake)
         # (account in scope, user row's type and id) -> (its values, the headers naming them)
+        self._anonymous_caller: auth.Caller | None = None
         self._caller_header_cache: dict[
             tuple[int, str, int], tuple[dict[str, Any], tuple[tuple[str, str], ...]]
         ] = {}
@@ -142,9 +152,15 @@ class CattleApp:
         """`handle`, with fault rules applied first and the call logged after."""
         started = time.perf_counter()
         target = _target(request)
+        try:
+            method: str | None = _method(request)
+        except ApiError:  # refused by `handle`, in Cattle's order; fault rules see the verb
+            method = None
         status = 0
         try:
-            response = self._faulted(request, target) or self.handle(request)
+            response = self._faulted(request, target, method or request.method) or self.handle(
+                request, method
+            )
             status = response.status_code
             return response
         finally:
@@ -153,11 +169,7 @@ class CattleApp:
             except Exception as error:  # the answer stands: a logging bug is reported apart
                 self.fake.record_error(error)
 
-    def _faulted(self, request: Request, target: Target) -> Reply | None:
-        try:
-            method = _method(request)
-        except ApiError:
-            method = request.method
+    def _faulted(self, request: Request, target: Target, method: str) -> Reply | None:
         rule = self.fake.faults.fire(method, request.path, target.type, target.action)
         if rule is None:
             return None
@@ -191,7 +203,9 @@ class CattleApp:
             )
         )
 
-    def handle(self, request: Request) -> Reply:
+    def handle(self, request: Request, method: str | None) -> Reply:
+        """The API's answer; `method` is the request's (`_method` applied), None for one
+        Cattle does not serve (405, once the caller is known)."""
         fake = self.fake
         urls = _urls_at(_host_url(request))
         caller: auth.Caller | None = None
@@ -201,7 +215,8 @@ class CattleApp:
                 path, urls, raw_project = _scope(request, urls)
                 urls = urls.agents_at(fake.resources.setting(API_HOST_SETTING))
                 caller = self._caller(request, path, raw_project)
-                method = _method(request)
+                if method is None:
+                    raise method_not_allowed()
                 schemas = caller.schemas(VERSIONS[urls.version])
                 call = Call(
                     request=request,
@@ -247,10 +262,19 @@ class CattleApp:
             if self.fake.access_control or enforced:
                 no_challenge = environ.get("HTTP_X_API_NO_CHALLENGE", "").lower() == "true"
                 raise auth.unauthorized(not no_challenge)
-        if scripts:  # the scripts handler runs before authentication: no project check
-            return auth.resolve(store, None, None, named=False)
+        if scripts or (user is None and raw_project is None):
+            # The scripts handler runs before authentication: no project check.
+            return self._anonymous(store)
         requested = None if raw_project is None else self.fake.resources.project(raw_project)
         return auth.resolve(store, user, requested, named=raw_project is not None)
+
+    def _anonymous(self, store: Store) -> auth.Caller:
+        """The caller without a key or a named project: made once per admin account row."""
+        admin = store.account(ADMIN_ACCOUNT_ID)
+        cached = self._anonymous_caller
+        if cached is None or cached.user is not admin:
+            cached = self._anonymous_caller = auth.resolve(store, None, None, named=False)
+        return cached
 
     def _finish(
         self, response: Reply, urls: Urls, caller: auth.Caller | None, request: Request
@@ -261,7 +285,7 @@ class CattleApp:
         headers.append(("X-API-Schemas", urls.schemas))
         if caller is not None:
             headers += self._caller_headers(caller)
-            headers.append(("X-API-Client-IP", _header_text(client_ip(request))))
+            headers.append(("X-API-Client-IP", _client_ip_text(client_ip(request))))
         headers += _STATIC_HEADERS
         return response
 
@@ -296,21 +320,32 @@ class Target:
 
 def _target(request: Request) -> Target:
     """The type, id and action a request names, read from its path alone."""
-    path = request.path.rstrip("/")
-    match = _PROJECT_PATH.fullmatch(path)
+    path = request.path
+    type_id, resource_id = (
+        _path_target(path) if len(path) <= CACHED_PATH_LENGTH else _path_target.__wrapped__(path)
+    )
+    if type_id is None:
+        return Target()
+    action = _arg(request, "action") if request.method == "POST" else None
+    return Target(type_id, resource_id, action)
+
+
+@functools.lru_cache(maxsize=256)  # a client's collection paths come again and again
+def _path_target(path: str) -> tuple[str | None, str | None]:
+    path = path.rstrip("/")
+    match = _PROJECT_PATH.fullmatch(path) if "/projects/" in path else None
     if match:
         path = f"/{match.group(1)}{match.group(3)}"
     found = route(path)
     if found is None:
-        return Target()
+        return None, None
     endpoint, args = found
     if endpoint not in ("collection", "resource", "link"):
-        return Target()
+        return None, None
     rtype = lookup(args["type_name"])
     if rtype is None:
-        return Target()
-    action = _arg(request, "action") if request.method == "POST" else None
-    return Target(rtype.id, args.get("resource_id"), action)
+        return None, None
+    return rtype.id, args.get("resource_id")
 
 
 def _scope(request: Request, urls: Urls) -> tuple[str, Urls, str | None]:
@@ -323,7 +358,7 @@ def _scope(request: Request, urls: Urls) -> tuple[str, Urls, str | None]:
     version = path.split("/")[1] if path.count("/") >= 1 else ""
     if version in VERSIONS and version != urls.version:
         urls = urls.in_version(version)
-    match = _PROJECT_PATH.fullmatch(path)
+    match = _PROJECT_PATH.fullmatch(path) if "/projects/" in path else None
     if (
         match
         and match.group(1) in VERSIONS
@@ -367,6 +402,11 @@ def _logged_body(request: Request, reveal: bool) -> Any:
     if not raw:
         return None
     return loggable_body(raw, request_media_type(request) == FORM_TYPE, reveal=reveal)
+
+
+@functools.lru_cache(maxsize=256)
+def _client_ip_text(address: str) -> str:
+    return _header_text(address)
 
 
 def _header_text(value: Any) -> str:

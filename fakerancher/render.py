@@ -3,6 +3,7 @@ role's view, TS twins, links, the actions the caller may take, secrets blanked."
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ ActionsOf = Callable[[ResourceType, Record], list[str]]
 NameOf = Callable[[Any], str | None]
 
 
+@functools.lru_cache(maxsize=1024)  # a record's dates are shown again and again
 def format_date(epoch_seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
 
@@ -74,14 +76,17 @@ class Renderer:
         assert rtype is not None
         return rtype
 
-    def depends_on_record_alone(self, record: Record) -> bool:
-        """Whether the record's document changes only when the record does: not a project's
-        (its actions follow its members) nor a member's (it shows its account's name)."""
-        rtype = self.view(record)
+    @staticmethod
+    def depends_on_record_alone(rtype: ResourceType) -> bool:
+        """Whether the document of a record shown as `rtype` changes only when the record
+        does: not a project's (its actions follow its members) nor a member's (it shows its
+        account's name)."""
         return not rtype.owner_actions and not BEHAVIOURS[rtype.hook].shows_other_rows
 
-    def resource(self, record: Record) -> dict[str, Any]:
-        rtype = self.view(record)
+    def resource(self, record: Record, rtype: ResourceType | None = None) -> dict[str, Any]:
+        """The record's document, shown as `rtype` (its `view`, unless already known)."""
+        if rtype is None:
+            rtype = self.view(record)
         plan = _plan(rtype)
         rid = format_id(rtype, record.id)
         url = self.urls.resource(rtype, rid)
@@ -112,7 +117,8 @@ class Renderer:
         behaviour = BEHAVIOURS[rtype.hook]
         computed: dict[str, Any] = {
             "id": rid,
-            "kind": kind_of(record),  # the row's own kind, whatever type shows it
+            # the row's own kind, whatever type shows it
+            "kind": behaviour.kind(record) if record.type == rtype.id else kind_of(record),
             "uuid": record.uuid,
             "accountId": format_account_id(record.account_id),
             "created": record.created,
@@ -124,13 +130,20 @@ class Renderer:
             "transitioningMessage": message,
             "transitioningProgress": None,
         }
-        computed.update(behaviour.computed(record, self.urls, self._member_name(record)))
+        derived = behaviour.computed(
+            record, self.urls, self._member_name(record) if behaviour.shows_other_rows else None
+        )
+        if derived:
+            computed.update(derived)
         shown_on_create = self.show_create_only
         if shown_on_create and record.once:
             computed.update(record.once)
         stored = record.values
         for key, name, create_only, kind, prefix, stored_key in plan.entries:
             value = computed[name] if name in computed else stored.get(stored_key)
+            if kind == _PLAIN and not create_only:  # most fields: shown as they are
+                doc[key] = value
+                continue
             if create_only and not shown_on_create:
                 if kind != _STAMP:
                     doc[key] = None
@@ -138,8 +151,6 @@ class Renderer:
             if value is None:
                 if kind != _STAMP and kind != _EXTRA:
                     doc[key] = None
-            elif kind == _PLAIN:
-                doc[key] = value
             elif kind == _DATE:
                 doc[key] = format_date(value)
             elif kind == _STAMP:
@@ -157,11 +168,17 @@ class Renderer:
         self, rtype: ResourceType, plan: _Plan, record: Record, url: str, values: dict[str, Any]
     ) -> dict[str, str]:
         links = {"self": url}
+        extra = BEHAVIOURS[rtype.hook].links(record, values)
+        if not extra and not rtype.collection_links:  # the plan's links, already in order
+            for name, path, followed in plan.links:
+                if followed is None or values.get(followed) is not None:
+                    links[name] = f"{url}/{path}"
+            return links
         names: dict[str, str] = {}
         for name, path, followed in plan.links:
             if followed is None or values.get(followed) is not None:
                 names[name] = f"{url}/{path}"
-        names.update(BEHAVIOURS[rtype.hook].links(record, values))
+        names.update(extra)
         if rtype.collection_links:
             scoped = self.urls.scoped_to(format_account_id(record.id))
             names["schemas"] = scoped.schemas
@@ -186,7 +203,8 @@ class _Plan:
     # value it shows, shown only in a create answer, kind, id prefix of a reference's target,
     # the stored value read for it.
     entries: tuple[tuple[str, str, bool, str, str, str], ...]
-    # link name, its path segment, the reference field it follows (None: always shown)
+    # link name, its path segment, the reference field it follows (None: always shown); by
+    # name, the order a document lists them in
     links: tuple[tuple[str, str, str | None], ...]
 
 
@@ -218,7 +236,8 @@ def _plan(rtype: ResourceType) -> _Plan:
     plan = _Plan(
         entries=(*head, *(entries[key] for key in sorted(entries))),
         links=tuple(
-            (name, name.lower(), rtype.reference_links.get(name)) for name in rtype.link_names
+            (name, name.lower(), rtype.reference_links.get(name))
+            for name in sorted(rtype.link_names)
         ),
     )
     _PLANS[id(rtype)] = (rtype, plan)

@@ -187,6 +187,8 @@ class Resources:
     # -- reads ----------------------------------------------------------------------------
     def setting(self, name: str) -> str | None:
         """A setting's value (None when it is not set)."""
+        if not self.store.holds_any(SETTING.table):  # read on every request: mostly none
+            return None
         record = self.by_key(SETTING, name)
         return None if record is None else record.values.get("value")
 

@@ -250,6 +250,9 @@ class Store:
         self._sequences = dict(sequences)
 
     # -- records --------------------------------------------------------------------------
+    def holds_any(self, table: str) -> bool:
+        return bool(self._by_id[table])
+
     def holds(self, table: str, record_id: int) -> bool:
         return record_id in self._by_id[table]
 

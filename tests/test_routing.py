@@ -57,3 +57,16 @@ def test_a_new_id_routes_like_the_last() -> None:
             "resource",
             {"version": "v1", "type_name": "registries", "resource_id": f"1sp{index}"},
         )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/registries/" + "a" * 600,
+        "/v1/" + "x/" * 300,
+        "/v1/registries/" + "a" * 600 + "/credentials/",
+    ],
+)
+def test_long_paths_route_as_werkzeug_routes_them(path: str) -> None:
+    found = route(path)
+    assert (None if found is None else (found[0], dict(found[1]))) == _werkzeug(path)
