@@ -83,15 +83,19 @@ def media_type(content_type: str | None) -> str:
 
 
 def encode(body: Any, *, cattle: bool = True) -> str:
+    return encode_bytes(body, cattle=cattle).decode("ascii")
+
+
+def encode_bytes(body: Any, *, cattle: bool = True) -> bytes:
+    """`body` as Cattle writes JSON: compact, ASCII (anything else escaped), and with `/`
+    escaped as `\\/` (Jackson's `escapeForwardSlashes`; the parsed content is the same)."""
     text = _ENCODER.encode(body) if _C_ENCODER is None else "".join(_C_ENCODER(body, 0))
-    if cattle:  # Cattle's Jackson writer escapes "/" in strings; the parsed content is the same.
-        # The text is ASCII (non-ASCII is escaped): replacing in bytes is the cheaper way.
-        text = text.encode("ascii").replace(b"/", b"\\/").decode("ascii")
-    return text
+    data = text.encode("ascii")
+    return data.replace(b"/", b"\\/") if cattle else data
 
 
 def json_response(status: int, body: Any, *, cattle: bool = True) -> Reply:
-    return text_response(status, encode(body, cattle=cattle))
+    return Reply(status, encode_bytes(body, cattle=cattle))
 
 
 def text_response(status: int, text: str, content_type: str = JSON_TYPE) -> Reply:
