@@ -392,9 +392,12 @@ def _params(request: Request) -> list[tuple[str, str]]:
 
 def _logged_body(request: Request, reveal: bool) -> Any:
     """The body as the call log shows it: parsed (once, by the view that read it) and masked."""
-    parsed = request.environ.get(PARSED_BODY)
+    environ = request.environ
+    parsed = environ.get(PARSED_BODY)
     if parsed is not None:
         return mask(parsed, reveal=reveal)
+    if environ.get("CONTENT_LENGTH") in (None, "", "0"):  # no body (a chunked one has a length)
+        return None
     try:
         raw = read_body(request.environ)
     except ApiError:  # over the limit: never read

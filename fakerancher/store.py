@@ -333,7 +333,12 @@ class Store:
         if then is None:
             following = follow_up(process)
             then = (following,) if following else ()
-        policy = self.transitions.policy_for(record.type, process, record.api_id)
+        transitions = self.transitions
+        policy = (
+            transitions.policy_for(record.type, process, record.api_id)
+            if transitions.rules
+            else transitions.default
+        )
         pending = self._pend(record, [process, *then], self._due(policy, now))
         if policy.mode == "reads":
             pending.reads_left = policy.reads

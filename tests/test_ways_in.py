@@ -524,3 +524,33 @@ def test_the_same_url_twice_the_newest_mock_answers() -> None:
             assert inner.url == outer.url
         listed = requests.get("http://rancher.test/v1/registries").json()["data"]
         assert [r["serverAddress"] for r in listed] == ["outer.io"]
+
+
+def test_a_sessions_retry_policy_applies_to_the_fake() -> None:
+    from urllib3.util.retry import Retry
+
+    with mock_rancher() as fake:
+        fake.faults.add(method="GET", type="registry", status=503, times=2)
+        session = requests.Session()
+        retrying = requests.adapters.HTTPAdapter(
+            max_retries=Retry(total=3, status_forcelist=[503], backoff_factor=0)
+        )
+        session.mount("http://", retrying)
+        assert session.get(f"{fake.url}/v1/registries").status_code == 200
+        # A session without retries sees the first fault.
+        fake.faults.add(method="GET", type="registry", status=503, times=1)
+        assert requests.Session().get(f"{fake.url}/v1/registries").status_code == 503
+
+
+def test_a_mock_keeps_no_session_adapter_alive() -> None:
+    import gc
+    import weakref
+
+    with mock_rancher() as fake:
+        session = requests.Session()
+        assert session.get(f"{fake.url}/v1").status_code == 200
+        adapter = weakref.ref(session.adapters["http://"])
+        del session
+        gc.collect()
+        assert adapter() is None
+        assert requests.Session().get(f"{fake.url}/v1").status_code == 200
