@@ -19,7 +19,7 @@ from fakerancher.faults import Faults
 from fakerancher.render import Renderer
 from fakerancher.resources import Resources
 from fakerancher.schemas import ResourceType
-from fakerancher.store import DEFAULT_PROJECT_ID, Record, Store, Transaction
+from fakerancher.store import DEFAULT_PROJECT_ID, Record, Store
 from fakerancher.transitions import Transitions
 from fakerancher.urls import Urls
 
@@ -401,11 +401,11 @@ def _display_order(record: Record) -> tuple[int, str, int]:
 class Operation:
     """`FakeRancher.operation()`: a plain context manager, as every request opens one."""
 
-    __slots__ = ("_fake", "_transaction")
+    __slots__ = ("_fake", "_outer")
 
     def __init__(self, fake: FakeRancher) -> None:
         self._fake = fake
-        self._transaction: Transaction | None = None
+        self._outer = False  # whether this operation began the store's transaction
 
     def __enter__(self) -> float:
         fake = self._fake
@@ -413,8 +413,7 @@ class Operation:
         try:
             now = fake.clock.now()
             fake.store.settle(now)
-            self._transaction = fake.store.transaction()
-            self._transaction.__enter__()
+            self._outer = fake.store.begin()
         except BaseException:
             fake.lock.release()
             raise
@@ -427,7 +426,10 @@ class Operation:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if self._transaction is not None:
-                self._transaction.__exit__(exc_type, exc, tb)
+            if self._outer:
+                if exc_type is None:
+                    self._fake.store.commit()
+                else:
+                    self._fake.store.rollback()
         finally:
             self._fake.lock.release()

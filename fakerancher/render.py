@@ -138,9 +138,9 @@ class Renderer:
         shown_on_create = self.show_create_only
         if shown_on_create and record.once:
             computed.update(record.once)
-        stored = record.values
+        stored = record.values.get
         for key, name, create_only, kind, prefix, stored_key in plan.entries:
-            value = computed[name] if name in computed else stored.get(stored_key)
+            value = computed[name] if name in computed else stored(stored_key)
             if kind == _PLAIN and not create_only:  # most fields: shown as they are
                 doc[key] = value
                 continue

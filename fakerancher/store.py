@@ -14,7 +14,6 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from fakerancher.lifecycle import PROCESSES, follow_up
@@ -92,31 +91,6 @@ def _uuid4(bits: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-class Transaction:
-    """`Store.transaction()`: a plain context manager, as every request opens one."""
-
-    __slots__ = ("_outer", "_store")
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._outer = False
-
-    def __enter__(self) -> None:
-        self._outer = self._store.begin()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._outer:
-            if exc_type is None:
-                self._store.commit()
-            else:
-                self._store.rollback()
-
-
 @dataclass(slots=True)
 class _Journal:
     """What one request may change, as it was before: `Store.rollback` puts it back."""
@@ -159,11 +133,6 @@ class Store:
         self._unique: dict[tuple[str, str], list[Record]] = {}
 
     # -- all or nothing -------------------------------------------------------------------
-    def transaction(self) -> Transaction:
-        """All or nothing: an exception inside undoes every change made inside (nested
-        transactions join the outer one)."""
-        return Transaction(self)
-
     def begin(self) -> bool:
         """Start journaling changes; False when a transaction is already open (joined)."""
         if self._journal is not None:
