@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import HTTPException
@@ -59,7 +59,26 @@ URL_MAP = Map(
 )
 
 
-CACHED_PATH_LENGTH = 512  # paths (and shapes) longer than this are never cached
+_CACHED_PATH_LENGTH = 512  # paths (and shapes) longer than this are never cached
+_T = TypeVar("_T")
+
+
+def cached_per_path(maxsize: int) -> Callable[[Callable[[str], _T]], Callable[[str], _T]]:
+    """An LRU cache for a function of a path, bypassed for paths over `_CACHED_PATH_LENGTH`:
+    the cache stays small whatever clients send."""
+
+    def decorate(function: Callable[[str], _T]) -> Callable[[str], _T]:
+        cached = functools.lru_cache(maxsize=maxsize)(function)
+
+        @functools.wraps(function)
+        def lookup(path: str) -> _T:
+            return cached(path) if len(path) <= _CACHED_PATH_LENGTH else function(path)
+
+        return lookup
+
+    return decorate
+
+
 # The only literal path segments any rule has: the version (`any(...)`) and `scripts`.
 _LITERAL_SEGMENTS = frozenset({*VERSIONS, "scripts"})
 _URL_MATCHER = URL_MAP.bind("fake")
@@ -79,15 +98,15 @@ def route(path: str) -> tuple[str, Mapping[str, str]] | None:
             for index, segment in enumerate(segments)
         ]
     )
-    # Long shapes are matched afresh: the cache stays small whatever clients send.
-    matched = _route_shape(shape) if len(shape) <= CACHED_PATH_LENGTH else _match_shape(shape)
+    matched = _route_shape(shape)
     if matched is None:
         return None
     endpoint, template = matched
     return endpoint, {name: segments[at] if at >= 0 else value for name, at, value in template}
 
 
-def _match_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | None:
+@cached_per_path(1024)
+def _route_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | None:
     """The endpoint and, per argument, the index of the segment it takes (or its literal
     value, index -1) for one path shape."""
     try:
@@ -98,9 +117,6 @@ def _match_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | N
         (name, int(value[1:]), "") if value.startswith("@") else (name, -1, value)
         for name, value in args.items()
     )
-
-
-_route_shape = functools.lru_cache(maxsize=1024)(_match_shape)
 
 
 @dataclass(slots=True)

@@ -20,10 +20,10 @@ from werkzeug.wrappers import Request
 from fakerancher import auth, people
 from fakerancher.answers import Reply, json_response
 from fakerancher.api import (
-    CACHED_PATH_LENGTH,
     FORM_TYPE,
     ApiViews,
     Call,
+    cached_per_path,
     client_ip,
     request_media_type,
     route,
@@ -71,8 +71,8 @@ class CattleApp:
         self.fake = fake
         self._control: ControlRoutes | None = None
         self.api = ApiViews(fake)
-        # (account in scope, user row's type and id) -> (its values, the headers naming them)
         self._anonymous_caller: auth.Caller | None = None
+        # (account in scope, user row's type and id) -> (its values, the headers naming them)
         self._caller_header_cache: dict[
             tuple[int, str, int], tuple[dict[str, Any], tuple[tuple[str, str], ...]]
         ] = {}
@@ -320,17 +320,14 @@ class Target:
 
 def _target(request: Request) -> Target:
     """The type, id and action a request names, read from its path alone."""
-    path = request.path
-    type_id, resource_id = (
-        _path_target(path) if len(path) <= CACHED_PATH_LENGTH else _path_target.__wrapped__(path)
-    )
+    type_id, resource_id = _path_target(request.path)
     if type_id is None:
         return Target()
     action = _arg(request, "action") if request.method == "POST" else None
     return Target(type_id, resource_id, action)
 
 
-@functools.lru_cache(maxsize=256)  # a client's collection paths come again and again
+@cached_per_path(256)  # a client's collection paths come again and again
 def _path_target(path: str) -> tuple[str | None, str | None]:
     path = path.rstrip("/")
     match = _PROJECT_PATH.fullmatch(path) if "/projects/" in path else None
@@ -399,10 +396,8 @@ def _logged_body(request: Request, reveal: bool) -> Any:
     if environ.get("CONTENT_LENGTH") in (None, "", "0"):  # no body (a chunked one has a length)
         return None
     try:
-        raw = read_body(request.environ)
+        raw = read_body(environ)
     except ApiError:  # over the limit: never read
-        return None
-    if not raw:
         return None
     return loggable_body(raw, request_media_type(request) == FORM_TYPE, reveal=reveal)
 

@@ -168,26 +168,21 @@ class Renderer:
         self, rtype: ResourceType, plan: _Plan, record: Record, url: str, values: dict[str, Any]
     ) -> dict[str, str]:
         links = {"self": url}
-        extra = BEHAVIOURS[rtype.hook].links(record, values)
-        if not extra and not rtype.collection_links:  # the plan's links, already in order
-            for name, path, followed in plan.links:
-                if followed is None or values.get(followed) is not None:
-                    links[name] = f"{url}/{path}"
-            return links
-        names: dict[str, str] = {}
-        for name, path, followed in plan.links:
+        for name, path, followed in plan.links:  # in name order
             if followed is None or values.get(followed) is not None:
-                names[name] = f"{url}/{path}"
-        names.update(extra)
+                links[name] = f"{url}/{path}"
+        extra = BEHAVIOURS[rtype.hook].links(record, values)
+        if not extra and not rtype.collection_links:
+            return links
+        links.update(extra)
         if rtype.collection_links:
             scoped = self.urls.scoped_to(format_account_id(record.id))
-            names["schemas"] = scoped.schemas
+            links["schemas"] = scoped.schemas
             for listed in self.schemas:
                 if "GET" in listed.collection_methods and listed.ownership != "none":
-                    names.setdefault(listed.plural, scoped.collection(listed))
-        for name in sorted(names):
-            links[name] = names[name]
-        return links
+                    links.setdefault(listed.plural, scoped.collection(listed))
+        own = links.pop("self")
+        return {"self": own, **dict(sorted(links.items()))}
 
 
 # How `_fill` shows a value: as it is, a date as text, its `...TS` twin in milliseconds, a
