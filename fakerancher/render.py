@@ -117,8 +117,7 @@ class Renderer:
         behaviour = BEHAVIOURS[rtype.hook]
         computed: dict[str, Any] = {
             "id": rid,
-            # the row's own kind, whatever type shows it
-            "kind": behaviour.kind(record) if record.type == rtype.id else kind_of(record),
+            "kind": kind_of(record),  # the row's own kind, whatever type shows it
             "uuid": record.uuid,
             "accountId": format_account_id(record.account_id),
             "created": record.created,

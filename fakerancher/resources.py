@@ -467,7 +467,6 @@ class Resources:
 
 
 @functools.lru_cache(maxsize=1024)
-@functools.lru_cache(maxsize=512)  # a few types' action lists, in a few states
 def _offered(actions: tuple[str, ...], custom: tuple[str, ...], state: str) -> tuple[str, ...]:
     """The schema's actions a row in `state` offers, in the schema's order."""
     offered = {*available_actions(actions, state), *custom}

@@ -302,12 +302,7 @@ class Store:
         if then is None:
             following = follow_up(process)
             then = (following,) if following else ()
-        transitions = self.transitions
-        policy = (
-            transitions.policy_for(record.type, process, record.api_id)
-            if transitions.rules
-            else transitions.default
-        )
+        policy = self.transitions.policy_for(record.type, process, record.api_id)
         pending = self._pend(record, [process, *then], self._due(policy, now))
         if policy.mode == "reads":
             pending.reads_left = policy.reads
