@@ -117,9 +117,7 @@ class mock_rancher(ContextDecorator):
         self._responses: responses.RequestsMock | None = None
         self._adapter_class: type[Any] | None = None
         self._app: CattleApp | None = None  # the fake's, once started
-        # id(real adapter) -> (a weak reference to it, its stand-in); an entry leaves with its
-        # adapter. (A WeakKeyDictionary makes a weak reference on every lookup.)
-        self._stand_ins: dict[int, tuple[weakref.ref[Any], Any]] = {}
+        self._stand_ins: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     # -- starting and stopping -------------------------------------------------------------
     def start(self) -> FakeRancher:
@@ -208,15 +206,11 @@ class mock_rancher(ContextDecorator):
     def stand_in(self, real: Any) -> Any:
         """This mock's adapter in place of `real`, with its retry policy, so a client's `Retry`
         configuration applies to the fake as it would to Rancher."""
-        key = id(real)
-        entry = self._stand_ins.get(key)
-        if entry is not None and entry[0]() is real:
-            return entry[1]
-        assert self._adapter_class is not None, "a mock hands out adapters once started"
-        retries = getattr(real, "max_retries", 0)
-        stand_in = self._adapter_class(max_retries=retries)
-        stand_ins = self._stand_ins
-        stand_ins[key] = (weakref.ref(real, lambda _: stand_ins.pop(key, None)), stand_in)
+        stand_in = self._stand_ins.get(real)
+        if stand_in is None:
+            assert self._adapter_class is not None, "a mock hands out adapters once started"
+            retries = getattr(real, "max_retries", 0)
+            stand_in = self._stand_ins[real] = self._adapter_class(max_retries=retries)
         return stand_in
 
     def _respond(self, request: requests.PreparedRequest) -> tuple[int, Any, bytes]:
