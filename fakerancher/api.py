@@ -7,6 +7,7 @@ fields, and only then the row: an unknown id is 404 only for an otherwise valid 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -80,7 +81,12 @@ def cached_per_path(maxsize: int) -> Callable[[Callable[[str], _T]], Callable[[s
 
 
 # The only literal path segments any rule has: the version (`any(...)`) and `scripts`.
-_LITERAL_SEGMENTS = frozenset({*VERSIONS, "scripts"})
+_LITERAL_SEGMENTS = (*VERSIONS, "scripts")
+# A non-empty path segment that no rule names literally.
+_VARIABLE_SEGMENT = re.compile(
+    "(?<=/)(?!(?:" + "|".join(map(re.escape, _LITERAL_SEGMENTS)) + ")(?:/|$))[^/]+"
+)
+_PLACEHOLDER = "@"
 _URL_MATCHER = URL_MAP.bind("fake")
 
 
@@ -91,17 +97,11 @@ def route(path: str) -> tuple[str, Mapping[str, str]] | None:
     literally replaced by a placeholder. Every rule's variable parts take any one non-empty
     segment, so paths of one shape route alike; a client reading new ids never pays for a
     fresh match."""
-    segments = path.split("/")
-    shape = "/".join(
-        [
-            segment if not segment or segment in _LITERAL_SEGMENTS else f"@{index}"
-            for index, segment in enumerate(segments)
-        ]
-    )
-    matched = _route_shape(shape)
+    matched = _route_shape(_VARIABLE_SEGMENT.sub(_PLACEHOLDER, path))
     if matched is None:
         return None
     endpoint, template = matched
+    segments = path.split("/")
     return endpoint, {name: segments[at] if at >= 0 else value for name, at, value in template}
 
 
@@ -113,8 +113,12 @@ def _route_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | N
         endpoint, args = _URL_MATCHER.match(shape, method="GET")
     except HTTPException:
         return None
+    # A rule's variables come in path order, as do the placeholders they matched.
+    placeholders = iter(
+        at for at, segment in enumerate(shape.split("/")) if segment == _PLACEHOLDER
+    )
     return endpoint, tuple(
-        (name, int(value[1:]), "") if value.startswith("@") else (name, -1, value)
+        (name, next(placeholders), "") if value == _PLACEHOLDER else (name, -1, value)
         for name, value in args.items()
     )
 

@@ -269,6 +269,20 @@ def _origin(scheme: str, authority: str) -> tuple[str, str, str]:
     return netloc, host.lower() or "localhost", port or ("443" if scheme == "https" else "80")
 
 
+@functools.lru_cache(maxsize=256)  # a client sends the same few header sets again and again
+def _header_environ(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], int]:
+    """The environ entries of a request's headers (Content-Length is the body's own), and the
+    size of its header block (with a Host line, when it has none, counted by the caller)."""
+    entries = {}
+    size = 4  # the blank line that ends the block
+    for name, value in pairs:
+        key = _environ_key(name)
+        if key != "CONTENT_LENGTH":
+            entries[key] = value
+        size += len(name) + len(value) + 4
+    return entries, size
+
+
 def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
     """The WSGI environ (PEP 3333) of a prepared `requests` request."""
     url = request.url or ""
@@ -299,15 +313,11 @@ def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, An
     }
     headers = request.headers
     # requests' CaseInsensitiveDict lists its pairs far faster than the Mapping protocol does.
-    pairs = list(headers.lower_items() if hasattr(headers, "lower_items") else headers.items())
-    size = 0
-    for name, value in pairs:
-        key = _environ_key(name)
-        if key != "CONTENT_LENGTH":
-            environ[key] = value
-        size += len(name) + len(value)
-    if "HTTP_HOST" not in environ:
+    pairs = tuple(headers.lower_items() if hasattr(headers, "lower_items") else headers.items())
+    from_headers, size = _header_environ(pairs)
+    environ.update(from_headers)
+    if "HTTP_HOST" not in from_headers:
         environ["HTTP_HOST"] = netloc
         size += 4 + len(netloc)
-    environ[HEADER_BYTES] = size + 4 * (len(pairs) + 1)
+    environ[HEADER_BYTES] = size
     return environ

@@ -3,6 +3,7 @@ role's view, TS twins, links, the actions the caller may take, secrets blanked."
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Callable
@@ -107,57 +108,14 @@ class Renderer:
         self, doc: dict[str, Any], rtype: ResourceType, plan: _Plan, record: Record, rid: str
     ) -> None:
         """Add the field values to `doc`, in the plan's order."""
-        if record.transitioning_error:
-            transitioning, message = "error", record.transitioning_message
-        elif is_transitioning(record.state):
-            transitioning = "yes"
-            message = record.transitioning_message or DEFAULT_TRANSITIONING_MESSAGE
-        else:
-            transitioning, message = "no", None
         behaviour = BEHAVIOURS[rtype.hook]
-        computed: dict[str, Any] = {
-            "id": rid,
-            "kind": kind_of(record),  # the row's own kind, whatever type shows it
-            "uuid": record.uuid,
-            "accountId": format_account_id(record.account_id),
-            "created": record.created,
-            "removed": record.removed,
-            "removeTime": record.removed,
-            "data": {},
-            "state": record.state,
-            "transitioning": transitioning,
-            "transitioningMessage": message,
-            "transitioningProgress": None,
-        }
-        derived = behaviour.computed(
+        overrides = behaviour.computed(
             record, self.urls, self._member_name(record) if behaviour.shows_other_rows else None
         )
-        if derived:
-            computed.update(derived)
-        shown_on_create = self.show_create_only
-        if shown_on_create and record.once:
-            computed.update(record.once)
-        stored = record.values.get
-        for key, name, create_only, kind, prefix, stored_key in plan.entries:
-            value = computed[name] if name in computed else stored(stored_key)
-            if kind == _PLAIN and not create_only:  # most fields: shown as they are
-                doc[key] = value
-                continue
-            if create_only and not shown_on_create:
-                if kind != _STAMP:
-                    doc[key] = None
-                continue
-            if value is None:
-                if kind != _STAMP and kind != _EXTRA:
-                    doc[key] = None
-            elif kind == _DATE:
-                doc[key] = format_date(value)
-            elif kind == _STAMP:
-                doc[key] = int(value) * 1000
-            elif kind == _REFERENCE and isinstance(value, int):
-                doc[key] = f"{prefix}{value}"
-            else:
-                doc[key] = value
+        if self.show_create_only and record.once:
+            overrides = {**overrides, **record.once}
+        names = frozenset(overrides) if overrides else _NO_OVERRIDES
+        plan.filler(names, self.show_create_only)(doc, record, rid, overrides)
 
     def _member_name(self, record: Record) -> str | None:
         external = record.values.get("externalId")
@@ -189,6 +147,37 @@ class Renderer:
 _PLAIN, _DATE, _STAMP, _REFERENCE, _EXTRA = "plain", "date", "stamp", "reference", "extra"
 
 
+_Entry = tuple[str, str, bool, str, str, str]
+# (document, record, its id, the values a behaviour or the create answer shows instead)
+_Filler = Callable[[dict[str, Any], Record, str, dict[str, Any]], None]
+_NO_OVERRIDES: frozenset[str] = frozenset()
+# What every row shows, whatever its type, as expressions of the filler's arguments (and
+# the `transitioning` and `message` it works out first).
+_COMPUTED = {
+    "id": "rid",
+    "kind": "kind_of(record)",  # the row's own kind, whatever type shows it
+    "uuid": "record.uuid",
+    "accountId": "format_account_id(record.account_id)",
+    "created": "record.created",
+    "removed": "record.removed",
+    "removeTime": "record.removed",
+    "data": "{}",
+    "state": "record.state",
+    "transitioning": "transitioning",
+    "transitioningMessage": "message",
+    "transitioningProgress": "None",
+}
+
+
+def transitioning_of(record: Record) -> tuple[str, str | None]:
+    """A row's `transitioning` flag and `transitioningMessage`."""
+    if record.transitioning_error:
+        return "error", record.transitioning_message
+    if is_transitioning(record.state):
+        return "yes", record.transitioning_message or DEFAULT_TRANSITIONING_MESSAGE
+    return "no", None
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """What rendering a type needs from its declaration, worked out once per type."""
@@ -196,10 +185,67 @@ class _Plan:
     # In the document's order (name and state first, then by key): key, the field or computed
     # value it shows, shown only in a create answer, kind, id prefix of a reference's target,
     # the stored value read for it.
-    entries: tuple[tuple[str, str, bool, str, str, str], ...]
+    entries: tuple[_Entry, ...]
     # link name, its path segment, the reference field it follows (None: always shown); by
     # name, the order a document lists them in
     links: tuple[tuple[str, str, str | None], ...]
+    # Compiled per set of overridden names and create answer or not: few per type (the names
+    # are those a behaviour's code and a create answer add).
+    fillers: dict[tuple[frozenset[str], bool], _Filler] = dataclasses.field(default_factory=dict)
+
+    def filler(self, overridden: frozenset[str], shown_on_create: bool) -> _Filler:
+        """The function that sets the fields of a document, in order."""
+        key = (overridden, shown_on_create)
+        filler = self.fillers.get(key)
+        if filler is None:
+            filler = self.fillers[key] = _compile(self.entries, overridden, shown_on_create)
+        return filler
+
+
+def _compile(
+    entries: tuple[_Entry, ...], overridden: frozenset[str], shown_on_create: bool
+) -> _Filler:
+    """Straight-line code for a plan (as `dataclasses` writes `__init__`): a field costs a
+    lookup and a store, where a loop over the plan paid for every decision on every render.
+    Every name and text in the source is a `repr` of a declared field name or id prefix."""
+    lines = [
+        "def fill(doc, record, rid, overrides):",
+        "    stored = record.values.get",
+        "    transitioning, message = transitioning_of(record)",
+    ]
+    for key, name, create_only, kind, prefix, stored_key in entries:
+        target = f"doc[{key!r}]"
+        if name in overridden:
+            source = f"overrides[{name!r}]"
+        else:
+            source = _COMPUTED.get(name) or f"stored({stored_key!r})"
+        if create_only and not shown_on_create:
+            if kind != _STAMP:  # the twin of a value shown once is left out, not null
+                lines.append(f"    {target} = None")
+        elif not name:  # `name` or `state` on a type without that field
+            lines.append(f"    {target} = None")
+        elif kind == _PLAIN:
+            lines.append(f"    {target} = {source}")
+        else:
+            lines.append(f"    value = {source}")
+            if kind == _DATE:
+                lines.append(f"    {target} = None if value is None else format_date(value)")
+            elif kind == _STAMP:  # left out when there is no date
+                lines.append(f"    if value is not None: {target} = int(value) * 1000")
+            elif kind == _REFERENCE:
+                shown = f"{prefix!r} + str(value)"
+                lines.append(f"    {target} = {shown} if isinstance(value, int) else value")
+            else:  # a behaviour's extra output, left out when None
+                lines.append(f"    if value is not None: {target} = value")
+    namespace: dict[str, Any] = {
+        "format_date": format_date,
+        "format_account_id": format_account_id,
+        "kind_of": kind_of,
+        "transitioning_of": transitioning_of,
+    }
+    exec("\n".join(lines), namespace)
+    filler: _Filler = namespace["fill"]
+    return filler
 
 
 _PLANS: dict[int, tuple[ResourceType, _Plan]] = {}
@@ -211,7 +257,7 @@ def _plan(rtype: ResourceType) -> _Plan:
     if entry is not None and entry[0] is rtype:
         return entry[1]
     behaviour = BEHAVIOURS[rtype.hook]
-    entries: dict[str, tuple[str, str, bool, str, str, str]] = {}
+    entries: dict[str, _Entry] = {}
     for field in rtype.fields:
         name = field.name
         target = TYPES.get(field.reference_type) if field.is_reference else None
