@@ -29,7 +29,6 @@ from fakerancher.api import (
     route,
 )
 from fakerancher.calls import PARSED_BODY, loggable_body, loggable_query, mask
-from fakerancher.calls import Call as LoggedCall
 from fakerancher.errors import ApiError, method_not_allowed
 from fakerancher.faults import ConnectionDropped
 from fakerancher.limits import (
@@ -188,19 +187,17 @@ class CattleApp:
     def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
         reveal = self.fake.reveal_secrets
         params = _params(request)
-        self.fake.calls.append(
-            LoggedCall(
-                method=request.method,
-                path=request.path,
-                query=loggable_query(params, reveal=reveal) if params else {},
-                status=status,
-                type=target.type,
-                id=target.id,
-                action=target.action,
-                duration=duration,
-                body=_logged_body(request, reveal),
-                at=time.time(),
-            )
+        self.fake.calls.add(
+            request.method,
+            request.path,
+            loggable_query(params, reveal=reveal) if params else {},
+            status,
+            target.type,
+            target.id,
+            target.action,
+            duration,
+            _logged_body(request, reveal),
+            time.time(),
         )
 
     def handle(self, request: Request, method: str | None) -> Reply:

@@ -137,11 +137,15 @@ def path_matcher(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
 
 
 class CallLog:
-    """A bounded, thread-safe log; iterate it, index it, `len()` it."""
+    """A bounded, thread-safe log; iterate it, index it, `len()` it.
+
+    It keeps each call's fields as a plain tuple, made a `Call` when read: the garbage
+    collector stops tracking a plain tuple that holds no containers it tracks (a flat body
+    is such), so a full log costs no collection time; it would a `Call` every time."""
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self._lock = threading.Lock()
-        self._calls: deque[Call] = deque(maxlen=limit)
+        self._calls: deque[tuple[Any, ...]] = deque(maxlen=limit)
 
     @property
     def limit(self) -> int:
@@ -152,9 +156,23 @@ class CallLog:
         with self._lock:
             self._calls = deque(self._calls, maxlen=max(1, value))
 
-    def append(self, call: Call) -> None:
+    def add(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any],
+        status: int,
+        type: str | None,
+        id: str | None,
+        action: str | None,
+        duration: float,
+        body: Any,
+        at: float,
+    ) -> None:
+        """Log one call (its fields in `Call`'s order)."""
+        fields = (method, path, query, status, type, id, action, duration, body, at)
         with self._lock:
-            self._calls.append(call)
+            self._calls.append(fields)
 
     def clear(self) -> None:
         with self._lock:
@@ -162,7 +180,7 @@ class CallLog:
 
     def snapshot(self) -> list[Call]:
         with self._lock:
-            return list(self._calls)
+            return list(map(Call._make, self._calls))
 
     def __iter__(self) -> Iterator[Call]:
         return iter(self.snapshot())
@@ -171,7 +189,8 @@ class CallLog:
         return len(self._calls)
 
     def __getitem__(self, index: int) -> Call:
-        return self.snapshot()[index]
+        with self._lock:
+            return Call._make(self._calls[index])
 
     def matching(
         self, method: str | None = None, path: str | re.Pattern[str] | None = None

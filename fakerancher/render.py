@@ -100,14 +100,22 @@ class Renderer:
             },
             "baseType": rtype.base_type,
         }
-        self._fill(doc, rtype, plan, record, rid)
-        doc["links"] = self._links(rtype, plan, record, url, doc)
+        self._fill(doc, rtype, plan, record, rid, url)
+        extra = BEHAVIOURS[rtype.hook].links(record, doc)
+        if extra or rtype.collection_links:
+            doc["links"] = self._more_links(rtype, record, doc["links"], extra)
         return doc
 
     def _fill(
-        self, doc: dict[str, Any], rtype: ResourceType, plan: _Plan, record: Record, rid: str
+        self,
+        doc: dict[str, Any],
+        rtype: ResourceType,
+        plan: _Plan,
+        record: Record,
+        rid: str,
+        url: str,
     ) -> None:
-        """Add the field values to `doc`, in the plan's order."""
+        """Add the field values to `doc`, in the plan's order, and the links they lead to."""
         behaviour = BEHAVIOURS[rtype.hook]
         overrides = behaviour.computed(
             record, self.urls, self._member_name(record) if behaviour.shows_other_rows else None
@@ -115,23 +123,17 @@ class Renderer:
         if self.show_create_only and record.once:
             overrides = {**overrides, **record.once}
         names = frozenset(overrides) if overrides else _NO_OVERRIDES
-        plan.filler(names, self.show_create_only)(doc, record, rid, overrides)
+        plan.filler(names, self.show_create_only)(doc, record, rid, overrides, url)
 
     def _member_name(self, record: Record) -> str | None:
         external = record.values.get("externalId")
         return self.name_of(external) if isinstance(external, int) else None
 
-    def _links(
-        self, rtype: ResourceType, plan: _Plan, record: Record, url: str, values: dict[str, Any]
+    def _more_links(
+        self, rtype: ResourceType, record: Record, links: dict[str, str], extra: dict[str, str]
     ) -> dict[str, str]:
-        links = {"self": url}
-        for name, path, followed in plan.links:  # in name order
-            if followed is None or values.get(followed) is not None:
-                links[name] = f"{url}/{path}"
-        extra = BEHAVIOURS[rtype.hook].links(record, values)
-        if not extra and not rtype.collection_links:
-            return links
-        links.update(extra)
+        """The declared links with a behaviour's own and, for a project, its collections."""
+        links = {**links, **extra}
         if rtype.collection_links:
             scoped = self.urls.scoped_to(format_account_id(record.id))
             links["schemas"] = scoped.schemas
@@ -148,8 +150,8 @@ _PLAIN, _DATE, _STAMP, _REFERENCE, _EXTRA = "plain", "date", "stamp", "reference
 
 
 _Entry = tuple[str, str, bool, str, str, str]
-# (document, record, its id, the values a behaviour or the create answer shows instead)
-_Filler = Callable[[dict[str, Any], Record, str, dict[str, Any]], None]
+# (document, record, its id, the values a behaviour or the create answer shows instead, its URL)
+_Filler = Callable[[dict[str, Any], Record, str, dict[str, Any], str], None]
 _NO_OVERRIDES: frozenset[str] = frozenset()
 # What every row shows, whatever its type, as expressions of the filler's arguments (and
 # the `transitioning` and `message` it works out first).
@@ -198,22 +200,20 @@ class _Plan:
         key = (overridden, shown_on_create)
         filler = self.fillers.get(key)
         if filler is None:
-            filler = self.fillers[key] = _compile(self.entries, overridden, shown_on_create)
+            filler = self.fillers[key] = _compile(self, overridden, shown_on_create)
         return filler
 
 
-def _compile(
-    entries: tuple[_Entry, ...], overridden: frozenset[str], shown_on_create: bool
-) -> _Filler:
+def _compile(plan: _Plan, overridden: frozenset[str], shown_on_create: bool) -> _Filler:
     """Straight-line code for a plan (as `dataclasses` writes `__init__`): a field costs a
     lookup and a store, where a loop over the plan paid for every decision on every render.
-    Every name and text in the source is a `repr` of a declared field name or id prefix."""
+    Every name and text in the source is a `repr` of a declared name or id prefix."""
     lines = [
-        "def fill(doc, record, rid, overrides):",
+        "def fill(doc, record, rid, overrides, url):",
         "    stored = record.values.get",
         "    transitioning, message = transitioning_of(record)",
     ]
-    for key, name, create_only, kind, prefix, stored_key in entries:
+    for key, name, create_only, kind, prefix, stored_key in plan.entries:
         target = f"doc[{key!r}]"
         if name in overridden:
             source = f"overrides[{name!r}]"
@@ -237,6 +237,10 @@ def _compile(
                 lines.append(f"    {target} = {shown} if isinstance(value, int) else value")
             else:  # a behaviour's extra output, left out when None
                 lines.append(f"    if value is not None: {target} = value")
+    lines.append("    links = doc['links'] = {'self': url}")
+    for name, path, followed in plan.links:  # in name order
+        condition = "" if followed is None else f"if doc.get({followed!r}) is not None: "
+        lines.append(f"    {condition}links[{name!r}] = url + {'/' + path!r}")
     namespace: dict[str, Any] = {
         "format_date": format_date,
         "format_account_id": format_account_id,
