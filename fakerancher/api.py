@@ -100,27 +100,25 @@ def route(path: str) -> tuple[str, Mapping[str, str]] | None:
     matched = _route_shape(_VARIABLE_SEGMENT.sub(_PLACEHOLDER, path))
     if matched is None:
         return None
-    endpoint, template = matched
-    segments = path.split("/")
-    return endpoint, {name: segments[at] if at >= 0 else value for name, at, value in template}
+    endpoint, names, indices = matched
+    return endpoint, dict(zip(names, map(path.split("/").__getitem__, indices), strict=True))
 
 
 @cached_per_path(1024)
-def _route_shape(shape: str) -> tuple[str, tuple[tuple[str, int, str], ...]] | None:
-    """The endpoint and, per argument, the index of the segment it takes (or its literal
-    value, index -1) for one path shape."""
+def _route_shape(shape: str) -> tuple[str, tuple[str, ...], tuple[int, ...]] | None:
+    """The endpoint, its arguments' names and the index of the segment each takes, for one
+    path shape."""
     try:
         endpoint, args = _URL_MATCHER.match(shape, method="GET")
     except HTTPException:
         return None
-    # A rule's variables come in path order, as do the placeholders they matched.
-    placeholders = iter(
-        at for at, segment in enumerate(shape.split("/")) if segment == _PLACEHOLDER
-    )
-    return endpoint, tuple(
-        (name, next(placeholders), "") if value == _PLACEHOLDER else (name, -1, value)
-        for name, value in args.items()
-    )
+    # A rule's variables come in path order and take one segment each: a placeholder, or a
+    # literal segment of the same text.
+    segments = shape.split("/")
+    indices: list[int] = []
+    for value in args.values():
+        indices.append(segments.index(value, indices[-1] + 1 if indices else 0))
+    return endpoint, tuple(args), tuple(indices)
 
 
 @dataclass(slots=True)

@@ -61,6 +61,7 @@ _STATIC_HEADERS = (
     ("X-Rancher-Version", RANCHER_VERSION),
     ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
 )
+_UNDER_CONTROL = f"{CONTROL_PREFIX}/"  # the prefix of every control-plane path below it
 
 
 class CattleApp:
@@ -115,7 +116,8 @@ class CattleApp:
                 # an oversized request is never read.
                 response = json_response(status, body)
                 return self._finish(response, _urls_at(_host_url(request)), None, request)
-            if request.path == CONTROL_PREFIX or request.path.startswith(f"{CONTROL_PREFIX}/"):
+            path = request.path
+            if path == CONTROL_PREFIX or path.startswith(_UNDER_CONTROL):
                 return self.handle_control(request)
             return self.handle_logged(request)
         except ConnectionDropped:

@@ -259,14 +259,26 @@ _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?"
 
 
 @functools.lru_cache(maxsize=64)
-def _origin(scheme: str, authority: str) -> tuple[str, str, str]:
-    """Host header, server name and port for a URL's authority (IPv6 literals included)."""
+def _origin(scheme: str, authority: str) -> tuple[str, dict[str, Any]]:
+    """The Host header for a URL's authority, and the environ entries every request to it
+    has (copied, never changed); IPv6 literals included."""
     parts = urlsplit(f"{scheme}://{authority}")
     netloc = authority.rpartition("@")[2]  # without user:password
     host, _, port = netloc.partition(":")
     if host.startswith("["):  # an IPv6 literal: urlsplit's parsing handles its brackets
         host, port = parts.hostname or "localhost", str(parts.port or "")
-    return netloc, host.lower() or "localhost", port or ("443" if scheme == "https" else "80")
+    return netloc, {
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": host.lower() or "localhost",
+        "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
 
 
 @functools.lru_cache(maxsize=256)  # a client sends the same few header sets again and again
@@ -292,25 +304,14 @@ def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, An
     else:  # not absolute: what urlsplit makes of it
         split = urlsplit(url)
         scheme, authority, path, query = split.scheme, split.netloc, split.path, split.query
-    netloc, host, port = _origin(scheme.lower(), authority)
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": (request.method or "GET").upper(),
-        "SCRIPT_NAME": "",
-        "PATH_INFO": unquote(path, "latin-1") or "/",
-        "QUERY_STRING": query or "",
-        "SERVER_NAME": host,
-        "SERVER_PORT": port,
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme.lower(),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "CONTENT_LENGTH": str(len(body)),
-    }
+    netloc, origin = _origin(scheme.lower(), authority)
+    environ = origin.copy()
+    environ["REQUEST_METHOD"] = (request.method or "GET").upper()
+    environ["PATH_INFO"] = unquote(path, "latin-1") or "/"
+    environ["QUERY_STRING"] = query or ""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.errors"] = sys.stderr  # read now: pytest swaps it while capturing
+    environ["CONTENT_LENGTH"] = str(len(body))
     headers = request.headers
     # requests' CaseInsensitiveDict lists its pairs far faster than the Mapping protocol does.
     pairs = tuple(headers.lower_items() if hasattr(headers, "lower_items") else headers.items())
