@@ -61,7 +61,7 @@ _STATIC_HEADERS = (
     ("X-Rancher-Version", RANCHER_VERSION),
     ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
 )
-_UNDER_CONTROL = f"{CONTROL_PREFIX}/"  # the prefix of every control-plane path below it
+_UNDER_CONTROL = f"{CONTROL_PREFIX}/"  # what every path below the control plane starts with
 
 
 class CattleApp:

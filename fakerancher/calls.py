@@ -139,9 +139,8 @@ def path_matcher(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
 class CallLog:
     """A bounded, thread-safe log; iterate it, index it, `len()` it.
 
-    It keeps each call's fields as a plain tuple, made a `Call` when read: the garbage
-    collector stops tracking a plain tuple that holds no containers it tracks (a flat body
-    is such), so a full log costs no collection time; it would a `Call` every time."""
+    It keeps each call's fields as a plain tuple and makes a `Call` only when read: every
+    request adds one, and a named tuple's constructor is a Python function call."""
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self._lock = threading.Lock()

@@ -171,7 +171,7 @@ _COMPUTED = {
 }
 
 
-def transitioning_of(record: Record) -> tuple[str, str | None]:
+def _transitioning_of(record: Record) -> tuple[str, str | None]:
     """A row's `transitioning` flag and `transitioningMessage`."""
     if record.transitioning_error:
         return "error", record.transitioning_message
@@ -200,14 +200,14 @@ class _Plan:
         key = (overridden, shown_on_create)
         filler = self.fillers.get(key)
         if filler is None:
-            filler = self.fillers[key] = _compile(self, overridden, shown_on_create)
+            filler = self.fillers[key] = _compile_filler(self, overridden, shown_on_create)
         return filler
 
 
-def _compile(plan: _Plan, overridden: frozenset[str], shown_on_create: bool) -> _Filler:
+def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bool) -> _Filler:
     """Straight-line code for a plan (as `dataclasses` writes `__init__`): a field costs a
     lookup and a store, where a loop over the plan paid for every decision on every render.
-    Every name and text in the source is a `repr` of a declared name or id prefix."""
+    Every name and text the source takes from a declaration is written as its `repr`."""
     lines = [
         "def fill(doc, record, rid, overrides, url):",
         "    stored = record.values.get",
@@ -245,7 +245,7 @@ def _compile(plan: _Plan, overridden: frozenset[str], shown_on_create: bool) -> 
         "format_date": format_date,
         "format_account_id": format_account_id,
         "kind_of": kind_of,
-        "transitioning_of": transitioning_of,
+        "transitioning_of": _transitioning_of,
     }
     exec("\n".join(lines), namespace)
     filler: _Filler = namespace["fill"]

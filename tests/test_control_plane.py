@@ -1123,6 +1123,36 @@ def test_logged_calls_are_immutable_and_their_documents_are_copies() -> None:
     assert document["at"] == call.at > 0
 
 
+def test_logged_calls_are_read_by_index_oldest_first() -> None:
+    fake = FakeRancher()
+    with mock_rancher(fake=fake):
+        requests.post(f"{fake.url}/v1/registries", json={"serverAddress": "q.io"})
+        requests.get(f"{fake.url}/v1/registries/1sp1?include=credentials")
+    first, last = fake.calls[0], fake.calls[-1]
+    assert (first.method, first.path, first.status, first.type, first.id) == (
+        "POST",
+        "/v1/registries",
+        201,
+        "registry",
+        None,
+    )
+    assert (last.method, last.path, last.query, last.id, last.body) == (
+        "GET",
+        "/v1/registries/1sp1",
+        {"include": "credentials"},
+        "1sp1",
+        None,
+    )
+    assert list(fake.calls) == [first, last] == fake.calls.snapshot()
+    assert (
+        fake.calls[1]._fields
+        == first._fields
+        == ("method", "path", "query", "status", "type", "id", "action", "duration", "body", "at")
+    )
+    with pytest.raises(IndexError):
+        fake.calls[2]
+
+
 def test_the_call_log_limit_is_ten_thousand_by_default(driver: Driver) -> None:
     assert driver.get("/_fake/calls").json()["limit"] == 10_000
 
