@@ -308,7 +308,7 @@ class CattleApp:
         return headers
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """What a request touches, as the call log and fault rules see it."""
 
@@ -317,31 +317,34 @@ class Target:
     action: str | None = None
 
 
+_NO_TARGET = Target()
+
+
 def _target(request: Request) -> Target:
     """The type, id and action a request names, read from its path alone."""
-    type_id, resource_id = _path_target(request.path)
-    if type_id is None:
-        return Target()
-    action = _arg(request, "action") if request.method == "POST" else None
-    return Target(type_id, resource_id, action)
+    target = _path_target(request.path)
+    if target.type is None or request.method != "POST":
+        return target
+    action = _arg(request, "action")
+    return target if action is None else Target(target.type, target.id, action)
 
 
 @cached_per_path(256)  # a client's collection paths come again and again
-def _path_target(path: str) -> tuple[str | None, str | None]:
+def _path_target(path: str) -> Target:
     path = path.rstrip("/")
     match = _PROJECT_PATH.fullmatch(path) if "/projects/" in path else None
     if match:
         path = f"/{match.group(1)}{match.group(3)}"
     found = route(path)
     if found is None:
-        return None, None
+        return _NO_TARGET
     endpoint, args = found
     if endpoint not in ("collection", "resource", "link"):
-        return None, None
+        return _NO_TARGET
     rtype = lookup(args["type_name"])
     if rtype is None:
-        return None, None
-    return rtype.id, args.get("resource_id")
+        return _NO_TARGET
+    return Target(rtype.id, args.get("resource_id"))
 
 
 def _scope(request: Request, urls: Urls) -> tuple[str, Urls, str | None]:

@@ -25,8 +25,8 @@ _SEPARATOR = 2  # ": " between a header's name and value
 
 
 def request_line_length(environ: WSGIEnvironment) -> int:
-    """`METHOD /path?query HTTP/1.1` in bytes, as the client sent it (near enough: the path
-    is the decoded one)."""
+    """`METHOD /path?query HTTP/1.1` in bytes, as the client sent it (the live server and
+    `mock_rancher` give the raw target; another WSGI server may give only the decoded path)."""
     target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if target is None:
         query = environ.get("QUERY_STRING", "")

@@ -309,6 +309,7 @@ def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, An
     environ["REQUEST_METHOD"] = (request.method or "GET").upper()
     environ["PATH_INFO"] = unquote(path, "latin-1") or "/"
     environ["QUERY_STRING"] = query or ""
+    environ["REQUEST_URI"] = f"{path or '/'}?{query}" if query else path or "/"  # as sent
     environ["wsgi.input"] = io.BytesIO(body)
     environ["wsgi.errors"] = sys.stderr  # read now: pytest swaps it while capturing
     environ["CONTENT_LENGTH"] = str(len(body))

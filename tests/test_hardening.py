@@ -187,6 +187,20 @@ def test_a_long_request_line_on_the_live_server(fake_rancher_server: FakeRancher
     assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["status"] == 414
 
 
+def test_a_request_line_is_measured_as_sent_in_process_as_on_the_live_server(
+    fake_rancher_server: FakeRancher,
+) -> None:
+    """Jetty counts the bytes a client sends: 6,000 escaped spaces are 18,000 of them."""
+    target = "/v1/registries/a" + "%20" * 6_000
+    live = raw_exchange(
+        fake_rancher_server.url, f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    )
+    assert live.startswith((b"HTTP/1.1 414", b"HTTP/1.0 414"))
+    with mock_rancher() as fake:
+        assert requests.get(f"{fake.url}{target}").status_code == 414
+        assert requests.get(f"{fake.url}/v1/registries/a" + "%20" * 5_000).status_code == 404
+
+
 def test_a_large_chunked_body_gets_413(fake_rancher_server: FakeRancher) -> None:
     megabyte = b"a" * (1 << 20)
     chunks = (b"%x\r\n%s\r\n" % (len(megabyte), megabyte) for _ in range(50))
