@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
@@ -116,10 +116,10 @@ class RenderedDocuments:
         # naming what else the rendering depends on (URL root, role, caller). Holding the
         # record keeps its id() from being reused while the entry lives.
         self._entries: OrderedDict[
-            tuple[int, str], tuple[Record, dict[str, Any], tuple[Any, ...], str]
+            tuple[int, Hashable], tuple[Record, dict[str, Any], tuple[Any, ...], str]
         ] = OrderedDict()
 
-    def get(self, record: Record, key: str) -> str | None:
+    def get(self, record: Record, key: Hashable) -> str | None:
         entry = self._entries.get((id(record), key))
         if entry is None:
             return None
@@ -128,7 +128,7 @@ class RenderedDocuments:
             return None
         return text
 
-    def put(self, record: Record, key: str, text: str) -> None:
+    def put(self, record: Record, key: Hashable, text: str) -> None:
         entry = (id(record), key)
         self._entries[entry] = (record, record.values, _state(record), text)
         self._entries.move_to_end(entry)

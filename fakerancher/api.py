@@ -253,7 +253,7 @@ class ApiViews:
         if not renderer.depends_on_record_alone(shown_as):
             return encode(renderer.resource(record, shown_as))
         urls, caller = call.urls, call.caller
-        key = f"{urls.root} {urls.api_host} {caller.role.name} {caller.user.id} {shown_as.id}"
+        key = (urls.root, urls.api_host, caller.role.name, caller.user.id, shown_as.id)
         text = self.rendered.get(record, key)
         if text is None:
             text = encode(renderer.resource(record, shown_as))
