@@ -82,10 +82,6 @@ NEVER_OFFERED = frozenset({"restore"})
 DEFAULT_TRANSITIONING_MESSAGE = "In Progress"
 
 
-def is_transitioning(state: str) -> bool:
-    return state in TRANSITIONING_STATES
-
-
 @functools.lru_cache(maxsize=1024)
 def available_actions(schema_actions: tuple[str, ...], state: str) -> tuple[str, ...]:
     """The actions a resource in `state` offers, in the schema's `resourceActions` order."""

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakerancher.behaviours import BEHAVIOURS
-from fakerancher.lifecycle import DEFAULT_TRANSITIONING_MESSAGE, is_transitioning
+from fakerancher.lifecycle import DEFAULT_TRANSITIONING_MESSAGE, TRANSITIONING_STATES
 from fakerancher.roles import SchemaSet
 from fakerancher.schemas import ID_PREFIX, TYPES, ResourceType, lookup
 from fakerancher.store import Record
 from fakerancher.urls import Urls
 
-ActionsOf = Callable[[ResourceType, Record], list[str]]
+ActionsOf = Callable[[ResourceType, Record], tuple[str, ...]]
 NameOf = Callable[[Any], str | None]
 
 
@@ -154,12 +154,12 @@ _Entry = tuple[str, str, bool, str, str, str]
 _Filler = Callable[[dict[str, Any], Record, str, dict[str, Any], str], None]
 _NO_OVERRIDES: frozenset[str] = frozenset()
 # What every row shows, whatever its type, as expressions of the filler's arguments (and
-# the `transitioning` and `message` it works out first).
+# of the `transitioning` flag and message it works out first).
 _COMPUTED = {
     "id": "rid",
     "kind": "kind_of(record)",  # the row's own kind, whatever type shows it
     "uuid": "record.uuid",
-    "accountId": "format_account_id(record.account_id)",
+    "accountId": "ACCOUNT_PREFIX + str(record.account_id)",  # as `format_account_id`
     "created": "record.created",
     "removed": "record.removed",
     "removeTime": "record.removed",
@@ -169,15 +169,6 @@ _COMPUTED = {
     "transitioningMessage": "message",
     "transitioningProgress": "None",
 }
-
-
-def _transitioning_of(record: Record) -> tuple[str, str | None]:
-    """A row's `transitioning` flag and `transitioningMessage`."""
-    if record.transitioning_error:
-        return "error", record.transitioning_message
-    if is_transitioning(record.state):
-        return "yes", record.transitioning_message or DEFAULT_TRANSITIONING_MESSAGE
-    return "no", None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +202,13 @@ def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bo
     lines = [
         "def fill(doc, record, rid, overrides, url):",
         "    stored = record.values.get",
-        "    transitioning, message = transitioning_of(record)",
+        "    if record.transitioning_error:",
+        "        transitioning, message = 'error', record.transitioning_message",
+        "    elif record.state in TRANSITIONING_STATES:",
+        "        transitioning = 'yes'",
+        "        message = record.transitioning_message or DEFAULT_TRANSITIONING_MESSAGE",
+        "    else:",
+        "        transitioning, message = 'no', None",
     ]
     for key, name, create_only, kind, prefix, stored_key in plan.entries:
         target = f"doc[{key!r}]"
@@ -243,9 +240,10 @@ def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bo
         lines.append(f"    {condition}links[{name!r}] = url + {'/' + path!r}")
     namespace: dict[str, Any] = {
         "format_date": format_date,
-        "format_account_id": format_account_id,
+        "ACCOUNT_PREFIX": ID_PREFIX["account"],
         "kind_of": kind_of,
-        "transitioning_of": _transitioning_of,
+        "TRANSITIONING_STATES": TRANSITIONING_STATES,
+        "DEFAULT_TRANSITIONING_MESSAGE": DEFAULT_TRANSITIONING_MESSAGE,
     }
     exec("\n".join(lines), namespace)
     filler: _Filler = namespace["fill"]

@@ -151,11 +151,11 @@ class Resources:
     def may_act(self, rtype: ResourceType, caller: Caller, record: Record) -> bool:
         return not rtype.owner_actions or self.is_owner(caller, record)
 
-    def actions(self, rtype: ResourceType, caller: Caller, record: Record) -> list[str]:
+    def actions(self, rtype: ResourceType, caller: Caller, record: Record) -> tuple[str, ...]:
         """The actions the row offers this caller, in the schema's order."""
         if not self.may_act(rtype, caller, record):
-            return []
-        return list(_offered(rtype.actions, rtype.custom_actions, record.state))
+            return ()
+        return _offered(rtype.actions, rtype.custom_actions, record.state)
 
     def renderer(
         self,
