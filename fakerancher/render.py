@@ -100,30 +100,21 @@ class Renderer:
             },
             "baseType": rtype.base_type,
         }
-        self._fill(doc, rtype, plan, record, rid, url)
-        extra = BEHAVIOURS[rtype.hook].links(record, doc)
-        if extra or rtype.collection_links:
-            doc["links"] = self._more_links(rtype, record, doc["links"], extra)
-        return doc
-
-    def _fill(
-        self,
-        doc: dict[str, Any],
-        rtype: ResourceType,
-        plan: _Plan,
-        record: Record,
-        rid: str,
-        url: str,
-    ) -> None:
-        """Add the field values to `doc`, in the plan's order, and the links they lead to."""
+        # The fields in the plan's order, and the links they lead to; what a behaviour
+        # computes and what a create answer shows once are shown instead of what is stored.
         behaviour = BEHAVIOURS[rtype.hook]
         overrides = behaviour.computed(
             record, self.urls, self._member_name(record) if behaviour.shows_other_rows else None
         )
-        if self.show_create_only and record.once:
+        shown_on_create = self.show_create_only
+        if shown_on_create and record.once:
             overrides = {**overrides, **record.once}
         names = frozenset(overrides) if overrides else _NO_OVERRIDES
-        plan.filler(names, self.show_create_only)(doc, record, rid, overrides, url)
+        plan.filler(names, shown_on_create)(doc, record, rid, overrides, url)
+        extra = behaviour.links(record, doc)
+        if extra or rtype.collection_links:
+            doc["links"] = self._more_links(rtype, record, doc["links"], extra)
+        return doc
 
     def _member_name(self, record: Record) -> str | None:
         external = record.values.get("externalId")
@@ -144,7 +135,7 @@ class Renderer:
         return {"self": own, **dict(sorted(links.items()))}
 
 
-# How `_fill` shows a value: as it is, a date as text, its `...TS` twin in milliseconds, a
+# How the filler shows a value: as it is, a date as text, its `...TS` twin in milliseconds, a
 # reference as an id, a behaviour's extra output (left out when None).
 _PLAIN, _DATE, _STAMP, _REFERENCE, _EXTRA = "plain", "date", "stamp", "reference", "extra"
 
