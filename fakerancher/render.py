@@ -166,6 +166,7 @@ _COMPUTED = {
 class _Plan:
     """What rendering a type needs from its declaration, worked out once per type."""
 
+    type_id: str
     # In the document's order (name and state first, then by key): key, the field or computed
     # value it shows, shown only in a create answer, kind, id prefix of a reference's target,
     # the stored value read for it.
@@ -236,7 +237,8 @@ def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bo
         "TRANSITIONING_STATES": TRANSITIONING_STATES,
         "DEFAULT_TRANSITIONING_MESSAGE": DEFAULT_TRANSITIONING_MESSAGE,
     }
-    exec("\n".join(lines), namespace)
+    # Named for its type, so that a traceback through it says which filler it was.
+    exec(compile("\n".join(lines), f"<filler of {plan.type_id}>", "exec"), namespace)
     filler: _Filler = namespace["fill"]
     return filler
 
@@ -267,6 +269,7 @@ def _plan(rtype: ResourceType) -> _Plan:
     # Every document has a name and a state, null for a type without that field.
     head = [entries.pop(key, (key, "", False, _PLAIN, "", "")) for key in ("name", "state")]
     plan = _Plan(
+        type_id=rtype.id,
         entries=(*head, *(entries[key] for key in sorted(entries))),
         links=tuple(
             (name, name.lower(), rtype.reference_links.get(name))
