@@ -332,7 +332,7 @@ def _target(request: Request) -> Target:
 @cached_per_path(256)  # a client's collection paths come again and again
 def _path_target(path: str) -> Target:
     path = path.rstrip("/")
-    match = _PROJECT_PATH.fullmatch(path) if "/projects/" in path else None
+    match = _project_path(path)
     if match:
         path = f"/{match.group(1)}{match.group(3)}"
     found = route(path)
@@ -347,6 +347,11 @@ def _path_target(path: str) -> Target:
     return Target(rtype.id, args.get("resource_id"))
 
 
+def _project_path(path: str) -> re.Match[str] | None:
+    """`/<version>/projects/<id>/<rest>` taken apart (the regex runs only on such paths)."""
+    return _PROJECT_PATH.fullmatch(path) if "/projects/" in path else None
+
+
 def _scope(request: Request, urls: Urls) -> tuple[str, Urls, str | None]:
     """The path to route, the URLs to emit (in the version the path names) and the project the
     request names, if any: by path (`/<version>/projects/<id>/...`, which also scopes every URL
@@ -357,7 +362,7 @@ def _scope(request: Request, urls: Urls) -> tuple[str, Urls, str | None]:
     version = path.split("/")[1] if path.count("/") >= 1 else ""
     if version in VERSIONS and version != urls.version:
         urls = urls.in_version(version)
-    match = _PROJECT_PATH.fullmatch(path) if "/projects/" in path else None
+    match = _project_path(path)
     if (
         match
         and match.group(1) in VERSIONS

@@ -247,7 +247,6 @@ def _werkzeug_request() -> type[Request]:
     return Request
 
 
-@functools.lru_cache(maxsize=256)
 def _environ_key(header: str) -> str:
     """A header's WSGI environ key (`Content-Type` -> `CONTENT_TYPE`, else `HTTP_...`)."""
     key = header.upper().replace("-", "_")

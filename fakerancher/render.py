@@ -150,7 +150,7 @@ _COMPUTED = {
     "id": "rid",
     "kind": "kind_of(record)",  # the row's own kind, whatever type shows it
     "uuid": "record.uuid",
-    "accountId": "ACCOUNT_PREFIX + str(record.account_id)",  # as `format_account_id`
+    "accountId": "format_account_id(record.account_id)",
     "created": "record.created",
     "removed": "record.removed",
     "removeTime": "record.removed",
@@ -232,7 +232,7 @@ def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bo
         lines.append(f"    {condition}links[{name!r}] = url + {'/' + path!r}")
     namespace: dict[str, Any] = {
         "format_date": format_date,
-        "ACCOUNT_PREFIX": ID_PREFIX["account"],
+        "format_account_id": format_account_id,
         "kind_of": kind_of,
         "TRANSITIONING_STATES": TRANSITIONING_STATES,
         "DEFAULT_TRANSITIONING_MESSAGE": DEFAULT_TRANSITIONING_MESSAGE,

@@ -60,7 +60,7 @@ class Urls:
         return f"{self.root}/{rtype.plural.lower()}"
 
     def resource(self, rtype: ResourceType, resource_id: str) -> str:
-        return f"{self.root}/{rtype.plural.lower()}/{resource_id.lower()}"  # in a collection
+        return f"{self.collection(rtype)}/{resource_id.lower()}"
 
     def link(self, rtype: ResourceType, resource_id: str, name: str) -> str:
         return f"{self.resource(rtype, resource_id)}/{name.lower()}"
