@@ -62,6 +62,9 @@ _STATIC_HEADERS = (
     ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
 )
 _UNDER_CONTROL = f"{CONTROL_PREFIX}/"  # what every path below the control plane starts with
+# One string per verb for the call log's thousands of entries (werkzeug makes a new one for
+# every request).
+_KNOWN_METHODS = {verb: verb for verb in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")}
 
 
 class CattleApp:
@@ -189,9 +192,10 @@ class CattleApp:
     def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
         reveal = self.fake.reveal_secrets
         params = _params(request)
+        method = request.method
         self.fake.calls.add(
-            request.method,
-            request.path,
+            _KNOWN_METHODS.get(method, method),
+            target.path,
             loggable_query(params, reveal=reveal) if params else {},
             status,
             target.type,
@@ -310,14 +314,14 @@ class CattleApp:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What a request touches, as the call log and fault rules see it."""
+    """What a request touches, as the call log and fault rules see it: its path (one string
+    per path, which every log entry of that path shares), and the type, id and action the
+    path and query name."""
 
+    path: str
     type: str | None = None
     id: str | None = None
     action: str | None = None
-
-
-_NO_TARGET = Target()
 
 
 def _target(request: Request) -> Target:
@@ -326,25 +330,25 @@ def _target(request: Request) -> Target:
     if target.type is None or request.method != "POST":
         return target
     action = _arg(request, "action")
-    return target if action is None else Target(target.type, target.id, action)
+    return target if action is None else Target(target.path, target.type, target.id, action)
 
 
 @cached_per_path(256)  # a client's collection paths come again and again
 def _path_target(path: str) -> Target:
-    path = path.rstrip("/")
-    match = _project_path(path)
+    routed = path.rstrip("/")
+    match = _project_path(routed)
     if match:
-        path = f"/{match.group(1)}{match.group(3)}"
-    found = route(path)
+        routed = f"/{match.group(1)}{match.group(3)}"
+    found = route(routed)
     if found is None:
-        return _NO_TARGET
+        return Target(path)
     endpoint, args = found
     if endpoint not in ("collection", "resource", "link"):
-        return _NO_TARGET
+        return Target(path)
     rtype = lookup(args["type_name"])
     if rtype is None:
-        return _NO_TARGET
-    return Target(rtype.id, args.get("resource_id"))
+        return Target(path)
+    return Target(path, rtype.id, args.get("resource_id"))
 
 
 def _project_path(path: str) -> re.Match[str] | None:

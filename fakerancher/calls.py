@@ -136,11 +136,19 @@ def path_matcher(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(re.escape(pattern.rstrip("/")) + "/?", re.IGNORECASE)
 
 
+def _as_call(fields: tuple[Any, ...]) -> Call:
+    call = Call._make(fields)
+    return call if call.query is not None else call._replace(query={})
+
+
 class CallLog:
     """A bounded, thread-safe log; iterate it, index it, `len()` it.
 
     It keeps each call's fields as a plain tuple and makes a `Call` only when read: every
-    request adds one, and a named tuple's constructor is a Python function call."""
+    request adds one, and a named tuple's constructor is a Python function call. An entry
+    holds as few objects of its own as it can (no query, not an empty dict, when there is
+    none): the log is thousands of entries long, and each object an entry holds is memory
+    a request writes, and, once the log is full, memory the entry it pushes out touches."""
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self._lock = threading.Lock()
@@ -169,7 +177,7 @@ class CallLog:
         at: float,
     ) -> None:
         """Log one call (its fields in `Call`'s order)."""
-        fields = (method, path, query, status, type, id, action, duration, body, at)
+        fields = (method, path, query or None, status, type, id, action, duration, body, at)
         with self._lock:
             self._calls.append(fields)
 
@@ -179,7 +187,7 @@ class CallLog:
 
     def snapshot(self) -> list[Call]:
         with self._lock:
-            return list(map(Call._make, self._calls))
+            return list(map(_as_call, self._calls))
 
     def __iter__(self) -> Iterator[Call]:
         return iter(self.snapshot())
@@ -189,7 +197,7 @@ class CallLog:
 
     def __getitem__(self, index: int) -> Call:
         with self._lock:
-            return Call._make(self._calls[index])
+            return _as_call(self._calls[index])
 
     def matching(
         self, method: str | None = None, path: str | re.Pattern[str] | None = None

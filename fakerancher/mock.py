@@ -260,7 +260,7 @@ _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?"
 @functools.lru_cache(maxsize=64)
 def _origin(scheme: str, authority: str) -> tuple[str, dict[str, Any]]:
     """The Host header for a URL's authority, and the environ entries every request to it
-    has (copied, never changed); IPv6 literals included."""
+    has; IPv6 literals included."""
     parts = urlsplit(f"{scheme}://{authority}")
     netloc = authority.rpartition("@")[2]  # without user:password
     host, _, port = netloc.partition(":")
@@ -294,9 +294,11 @@ def _header_environ(pairs: tuple[tuple[str, str], ...]) -> tuple[dict[str, str],
     return entries, size
 
 
-def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
-    """The WSGI environ (PEP 3333) of a prepared `requests` request."""
-    url = request.url or ""
+def _uncached_environ(
+    method: str, url: str, headers: tuple[tuple[str, str], ...]
+) -> dict[str, Any]:
+    """A request's environ entries but its body's (copied, never changed); the size of its
+    header block under `HEADER_BYTES`."""
     matched = _URL.match(url)
     if matched is not None:
         scheme, authority, path, query = matched.group(1, 2, 3, 4)
@@ -305,20 +307,37 @@ def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, An
         scheme, authority, path, query = split.scheme, split.netloc, split.path, split.query
     netloc, origin = _origin(scheme.lower(), authority)
     environ = origin.copy()
-    environ["REQUEST_METHOD"] = (request.method or "GET").upper()
+    environ["REQUEST_METHOD"] = method.upper()
     environ["PATH_INFO"] = unquote(path, "latin-1") or "/"
     environ["QUERY_STRING"] = query or ""
     environ["REQUEST_URI"] = f"{path or '/'}?{query}" if query else path or "/"  # as sent
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["wsgi.errors"] = sys.stderr  # read now: pytest swaps it while capturing
-    environ["CONTENT_LENGTH"] = str(len(body))
-    headers = request.headers
-    # requests' CaseInsensitiveDict lists its pairs far faster than the Mapping protocol does.
-    pairs = tuple(headers.lower_items() if hasattr(headers, "lower_items") else headers.items())
-    from_headers, size = _header_environ(pairs)
+    from_headers, size = _header_environ(headers)
     environ.update(from_headers)
     if "HTTP_HOST" not in from_headers:
         environ["HTTP_HOST"] = netloc
         size += 4 + len(netloc)
     environ[HEADER_BYTES] = size
+    return environ
+
+
+# A client sends the same few requests again and again (a poll, a page, a create): what a
+# request's environ holds apart from its body is made once per method, URL and header set
+# (URLs of any length a client would build; the cache stays small whatever others send).
+_environ_without_body = functools.lru_cache(maxsize=512)(_uncached_environ)
+_CACHED_URL_LENGTH = 1024
+
+
+def wsgi_environ(request: requests.PreparedRequest, body: bytes) -> dict[str, Any]:
+    """The WSGI environ (PEP 3333) of a prepared `requests` request."""
+    headers = request.headers
+    # requests' CaseInsensitiveDict keeps its (name, value) pairs in a dict: reading them
+    # there is one C-level pass, where its Mapping protocol runs a generator per header.
+    kept = getattr(headers, "_store", None)
+    pairs = tuple(kept.values() if isinstance(kept, dict) else headers.items())
+    method, url = request.method or "GET", request.url or ""
+    bodiless = _environ_without_body if len(url) <= _CACHED_URL_LENGTH else _uncached_environ
+    environ = bodiless(method, url, pairs).copy()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.errors"] = sys.stderr  # read now: pytest swaps it while capturing
+    environ["CONTENT_LENGTH"] = str(len(body))
     return environ

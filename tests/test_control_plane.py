@@ -1129,9 +1129,10 @@ def test_logged_calls_are_read_by_index_oldest_first() -> None:
         requests.post(f"{fake.url}/v1/registries", json={"serverAddress": "q.io"})
         requests.get(f"{fake.url}/v1/registries/1sp1?include=credentials")
     first, last = fake.calls[0], fake.calls[-1]
-    assert (first.method, first.path, first.status, first.type, first.id) == (
+    assert (first.method, first.path, first.query, first.status, first.type, first.id) == (
         "POST",
         "/v1/registries",
+        {},  # a call without a query reads as an empty one, by index as in a snapshot
         201,
         "registry",
         None,
@@ -1144,6 +1145,7 @@ def test_logged_calls_are_read_by_index_oldest_first() -> None:
         None,
     )
     assert list(fake.calls) == [first, last] == fake.calls.snapshot()
+    assert fake.calls.snapshot()[0].query == {}
     assert (
         fake.calls[1]._fields
         == first._fields
