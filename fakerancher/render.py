@@ -91,15 +91,7 @@ class Renderer:
         plan = _plan(rtype)
         rid = format_id(rtype, record.id)
         url = self.urls.resource(rtype, rid)
-        doc: dict[str, Any] = {
-            "id": rid,
-            "type": rtype.id,
-            "links": None,  # filled below, from the values shown
-            "actionLinks" if self.action_links else "actions": {
-                name: f"{url}/?action={name.lower()}" for name in self.actions_of(rtype, record)
-            },
-            "baseType": rtype.base_type,
-        }
+        actions = {name: f"{url}/?action={name.lower()}" for name in self.actions_of(rtype, record)}
         # The fields in the plan's order, and the links they lead to; what a behaviour
         # computes and what a create answer shows once are shown instead of what is stored.
         behaviour = BEHAVIOURS[rtype.hook]
@@ -110,7 +102,8 @@ class Renderer:
         if shown_on_create and record.once:
             overrides = {**overrides, **record.once}
         names = frozenset(overrides) if overrides else _NO_OVERRIDES
-        plan.filler(names, shown_on_create)(doc, record, rid, overrides, url)
+        fill = plan.filler(names, shown_on_create)
+        doc = fill(record, rid, overrides, url, actions, self.action_links)
         extra = behaviour.links(record, doc)
         if extra or rtype.collection_links:
             doc["links"] = self._more_links(rtype, record, doc["links"], extra)
@@ -140,9 +133,11 @@ class Renderer:
 _PLAIN, _DATE, _STAMP, _REFERENCE, _EXTRA = "plain", "date", "stamp", "reference", "extra"
 
 
+_ACTIONS = "actions"
 _Entry = tuple[str, str, bool, str, str, str]
-# (document, record, its id, the values a behaviour or the create answer shows instead, its URL)
-_Filler = Callable[[dict[str, Any], Record, str, dict[str, Any], str], None]
+# (record, its id, the values a behaviour or the create answer shows instead, its URL, its
+# actions, whether they are shown as `actionLinks`) -> its document
+_Filler = Callable[[Record, str, dict[str, Any], str, dict[str, str], bool], dict[str, Any]]
 _NO_OVERRIDES: frozenset[str] = frozenset()
 # What every row shows, whatever its type, as expressions of the filler's arguments (and
 # of the `transitioning` flag and message it works out first).
@@ -167,6 +162,7 @@ class _Plan:
     """What rendering a type needs from its declaration, worked out once per type."""
 
     type_id: str
+    base_type: str
     # In the document's order (name and state first, then by key): key, the field or computed
     # value it shows, shown only in a create answer, kind, id prefix of a reference's target,
     # the stored value read for it.
@@ -190,9 +186,17 @@ class _Plan:
 def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bool) -> _Filler:
     """Straight-line code for a plan (as `dataclasses` writes `__init__`): a field costs a
     lookup and a store, where a loop over the plan paid for every decision on every render.
-    Every name and text the source takes from a declaration is written as its `repr`."""
+    Every name and text the source takes from a declaration is written as its `repr`.
+
+    A document starts as a copy of one holding every key it may show, in order: the copy is
+    made at its full size at once, and setting a key it has keeps the key's place. A key
+    left out (a missing date's `...TS` twin) is deleted, which keeps the others' order."""
+    keys = ["id", "type", "links", _ACTIONS, "baseType"]
     lines = [
-        "def fill(doc, record, rid, overrides, url):",
+        "def fill(record, rid, overrides, url, actions, action_links):",
+        "    doc = (LINKED if action_links else LISTED).copy()",
+        "    doc['id'] = rid",
+        "    doc['actionLinks' if action_links else 'actions'] = actions",
         "    stored = record.values.get",
         "    if record.transitioning_error:",
         "        transitioning, message = 'error', record.transitioning_message",
@@ -203,34 +207,44 @@ def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bo
         "        transitioning, message = 'no', None",
     ]
     for key, name, create_only, kind, prefix, stored_key in plan.entries:
+        if create_only and not shown_on_create and kind == _STAMP:
+            continue  # the twin of a value shown once is left out, not null
+        keys.append(key)
+        if (create_only and not shown_on_create) or not name:
+            continue  # null: not shown outside a create answer, or a type without the field
         target = f"doc[{key!r}]"
         if name in overridden:
             source = f"overrides[{name!r}]"
         else:
             source = _COMPUTED.get(name) or f"stored({stored_key!r})"
-        if create_only and not shown_on_create:
-            if kind != _STAMP:  # the twin of a value shown once is left out, not null
-                lines.append(f"    {target} = None")
-        elif not name:  # `name` or `state` on a type without that field
-            lines.append(f"    {target} = None")
-        elif kind == _PLAIN:
+        if kind == _PLAIN:
             lines.append(f"    {target} = {source}")
         else:
             lines.append(f"    value = {source}")
             if kind == _DATE:
-                lines.append(f"    {target} = None if value is None else format_date(value)")
+                lines.append(f"    if value is not None: {target} = format_date(value)")
             elif kind == _STAMP:  # left out when there is no date
-                lines.append(f"    if value is not None: {target} = int(value) * 1000")
+                lines.append(f"    if value is None: del {target}")
+                lines.append(f"    else: {target} = int(value) * 1000")
             elif kind == _REFERENCE:
                 shown = f"{prefix!r} + str(value)"
                 lines.append(f"    {target} = {shown} if isinstance(value, int) else value")
             else:  # a behaviour's extra output, left out when None
-                lines.append(f"    if value is not None: {target} = value")
+                lines.append(f"    if value is None: del {target}")
+                lines.append(f"    else: {target} = value")
     lines.append("    links = doc['links'] = {'self': url}")
     for name, path, followed in plan.links:  # in name order
         condition = "" if followed is None else f"if doc.get({followed!r}) is not None: "
         lines.append(f"    {condition}links[{name!r}] = url + {'/' + path!r}")
+    lines.append("    return doc")
+    listed = dict.fromkeys(keys)
+    listed["type"] = plan.type_id
+    listed["baseType"] = plan.base_type
     namespace: dict[str, Any] = {
+        "LISTED": listed,
+        "LINKED": {
+            ("actionLinks" if key == _ACTIONS else key): value for key, value in listed.items()
+        },
         "format_date": format_date,
         "format_account_id": format_account_id,
         "kind_of": kind_of,
@@ -270,6 +284,7 @@ def _plan(rtype: ResourceType) -> _Plan:
     head = [entries.pop(key, (key, "", False, _PLAIN, "", "")) for key in ("name", "state")]
     plan = _Plan(
         type_id=rtype.id,
+        base_type=rtype.base_type,
         entries=(*head, *(entries[key] for key in sorted(entries))),
         links=tuple(
             (name, name.lower(), rtype.reference_links.get(name))
