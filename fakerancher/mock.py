@@ -260,7 +260,7 @@ _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?"
 @functools.lru_cache(maxsize=64)
 def _origin(scheme: str, authority: str) -> tuple[str, dict[str, Any]]:
     """The Host header for a URL's authority, and the environ entries every request to it
-    has; IPv6 literals included."""
+    has (copied, never changed); IPv6 literals included."""
     parts = urlsplit(f"{scheme}://{authority}")
     netloc = authority.rpartition("@")[2]  # without user:password
     host, _, port = netloc.partition(":")
