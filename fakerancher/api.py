@@ -60,12 +60,12 @@ URL_MAP = Map(
 )
 
 
-_CACHED_PATH_LENGTH = 512  # paths (and shapes) longer than this are never cached
+CACHED_PATH_LENGTH = 512  # paths (and shapes) longer than this are never cached
 _T = TypeVar("_T")
 
 
 def cached_per_path(maxsize: int) -> Callable[[Callable[[str], _T]], Callable[[str], _T]]:
-    """An LRU cache for a function of a path, bypassed for paths over `_CACHED_PATH_LENGTH`:
+    """An LRU cache for a function of a path, bypassed for paths over `CACHED_PATH_LENGTH`:
     the cache stays small whatever clients send."""
 
     def decorate(function: Callable[[str], _T]) -> Callable[[str], _T]:
@@ -73,7 +73,7 @@ def cached_per_path(maxsize: int) -> Callable[[Callable[[str], _T]], Callable[[s
 
         @functools.wraps(function)
         def lookup(path: str) -> _T:
-            return cached(path) if len(path) <= _CACHED_PATH_LENGTH else function(path)
+            return cached(path) if len(path) <= CACHED_PATH_LENGTH else function(path)
 
         return lookup
 
@@ -128,7 +128,7 @@ class Call:
     request: Request
     method: str
     path: str
-    params: list[tuple[str, str]]
+    params: tuple[tuple[str, str], ...]
     urls: Urls
     caller: Caller
     schemas: SchemaSet  # the caller's, in the version the request names

@@ -12,7 +12,7 @@ import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
@@ -20,10 +20,10 @@ from werkzeug.wrappers import Request
 from fakerancher import auth, people
 from fakerancher.answers import Reply, json_response
 from fakerancher.api import (
+    CACHED_PATH_LENGTH,
     FORM_TYPE,
     ApiViews,
     Call,
-    cached_per_path,
     client_ip,
     request_media_type,
     route,
@@ -155,21 +155,17 @@ class CattleApp:
     def handle_logged(self, request: Request) -> Reply:
         """`handle`, with fault rules applied first and the call logged after."""
         started = time.perf_counter()
-        target = _target(request)
-        try:
-            method: str | None = _method(request)
-        except ApiError:  # refused by `handle`, in Cattle's order; fault rules see the verb
-            method = None
+        shape = _shape(request)
         status = 0
         try:
-            response = self._faulted(request, target, method or request.method) or self.handle(
-                request, method
-            )
+            # Fault rules see the verb of a request `handle` refuses (in Cattle's order).
+            method = shape.method or request.method
+            response = self._faulted(request, shape.target, method) or self.handle(request, shape)
             status = response.status_code
             return response
         finally:
             try:
-                self._log(request, target, status, time.perf_counter() - started)
+                self._log(request, shape, status, time.perf_counter() - started)
             except Exception as error:  # the answer stands: a logging bug is reported apart
                 self.fake.record_error(error)
 
@@ -189,9 +185,10 @@ class CattleApp:
             json_response(status, body), _urls_at(_host_url(request)), None, request
         )
 
-    def _log(self, request: Request, target: Target, status: int, duration: float) -> None:
+    def _log(self, request: Request, shape: _Shape, status: int, duration: float) -> None:
         reveal = self.fake.reveal_secrets
-        params = _params(request)
+        params = shape.params
+        target = shape.target
         method = request.method
         self.fake.calls.add(
             _KNOWN_METHODS.get(method, method),
@@ -206,18 +203,19 @@ class CattleApp:
             time.time(),
         )
 
-    def handle(self, request: Request, method: str | None) -> Reply:
-        """The API's answer; `method` is the request's (`_method` applied), None for one
-        Cattle does not serve (405, once the caller is known)."""
+    def handle(self, request: Request, shape: _Shape) -> Reply:
+        """The API's answer to a request of that shape (405 for a method Cattle does not
+        serve, once the caller is known)."""
         fake = self.fake
-        urls = _urls_at(_host_url(request))
+        urls = shape.host_urls
         caller: auth.Caller | None = None
         error_headers: dict[str, str] = {}
         try:
             with fake.operation() as now:
-                path, urls, raw_project = _scope(request, urls)
+                path, urls = shape.path, shape.urls
                 urls = urls.agents_at(fake.resources.setting(API_HOST_SETTING))
-                caller = self._caller(request, path, raw_project)
+                caller = self._caller(request, path, shape.project)
+                method = shape.method
                 if method is None:
                     raise method_not_allowed()
                 schemas = caller.schemas(VERSIONS[urls.version])
@@ -225,17 +223,12 @@ class CattleApp:
                     request=request,
                     method=method,
                     path=path,
-                    params=_params(request),
+                    params=shape.params,
                     urls=urls,
                     caller=caller,
                     schemas=schemas,
                     renderer=fake.resources.renderer(
-                        caller,
-                        schemas,
-                        urls,
-                        now,
-                        method,
-                        action_links=_wants_action_links(request),
+                        caller, schemas, urls, now, method, action_links=shape.action_links
                     ),
                     now=now,
                 )
@@ -314,14 +307,83 @@ class CattleApp:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What a request touches, as the call log and fault rules see it: its path (one string
-    per path, which every log entry of that path shares), and the type, id and action the
-    path and query name."""
+    """What a request touches, as the call log and fault rules see it: its path (kept once
+    per request shape, and shared by the log entries of that shape), and the type, id and
+    action the path and query name."""
 
     path: str
     type: str | None = None
     id: str | None = None
     action: str | None = None
+
+
+class _Shape(NamedTuple):
+    """What a request's method, path, query and host (and the two headers that name a
+    project and ask for action links) decide: the same for every request that has them."""
+
+    target: Target
+    # The method Cattle serves it as (`_method` applied); None for one it does not serve.
+    method: str | None
+    params: tuple[tuple[str, str], ...]
+    host_urls: Urls  # the URLs of the host the request was sent to
+    # The path to route, the URLs to emit (in the version the path names, scoped to the
+    # project it names) and the project the request names, if any (`_scope`).
+    path: str
+    urls: Urls
+    project: str | None
+    action_links: bool  # `actionLinks` for `actions`
+
+
+_SHAPES_KEPT = 1024  # a client sends the same few requests again and again
+_shapes: dict[tuple[Any, ...], _Shape] = {}
+
+
+def _shape(request: Request) -> _Shape:
+    """The request's shape, worked out once for all the requests that have it."""
+    environ = request.environ
+    path = request.path
+    query = environ.get("QUERY_STRING", "")
+    host = environ.get("HTTP_HOST") or ""
+    project = environ.get("HTTP_X_API_PROJECT_ID")
+    key = (
+        request.method,
+        path,
+        query,
+        host,  # with the scheme and server: what `_host_url` reads
+        environ.get("wsgi.url_scheme"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        project,
+        "HTTP_X_API_ACTION_LINKS" in environ,
+    )
+    shape = _shapes.get(key)
+    if shape is None:
+        shape = _shape_of(request)
+        # Kept only for a request of the size a client sends: the cache stays small.
+        if len(path) + len(query) + len(host) + len(project or "") <= CACHED_PATH_LENGTH:
+            if len(_shapes) >= _SHAPES_KEPT:
+                _shapes.clear()
+            _shapes[key] = shape
+    return shape
+
+
+def _shape_of(request: Request) -> _Shape:
+    try:
+        method: str | None = _method(request)
+    except ApiError:
+        method = None
+    host_urls = _urls_at(_host_url(request))
+    path, urls, project = _scope(request, host_urls)
+    return _Shape(
+        _target(request),
+        method,
+        tuple(_params(request)),
+        host_urls,
+        path,
+        urls,
+        project,
+        _wants_action_links(request),
+    )
 
 
 def _target(request: Request) -> Target:
@@ -333,7 +395,6 @@ def _target(request: Request) -> Target:
     return target if action is None else Target(target.path, target.type, target.id, action)
 
 
-@cached_per_path(256)  # a client's collection paths come again and again
 def _path_target(path: str) -> Target:
     routed = path.rstrip("/")
     match = _project_path(routed)

@@ -10,7 +10,7 @@ import json
 import re
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
@@ -115,7 +115,7 @@ def loggable_body(raw: bytes, form: bool, *, reveal: bool = False) -> Any:
     return mask(parsed, reveal=reveal)
 
 
-def loggable_query(params: list[tuple[str, str]], *, reveal: bool = False) -> dict[str, Any]:
+def loggable_query(params: Sequence[tuple[str, str]], *, reveal: bool = False) -> dict[str, Any]:
     query: dict[str, Any] = {}
     for key, value in params:
         shown = MASK if not reveal and _SECRET_KEY.search(key) else value

@@ -46,6 +46,25 @@ def test_mock_rancher_routes_requests_to_the_fake() -> None:
     assert fake.url == "http://rancher.test"
 
 
+def test_the_same_request_again_with_another_header_is_answered_for_that_header() -> None:
+    with mock_rancher() as fake:
+        other = requests.post(f"{fake.url}/v2-beta/projects", json={"name": "other"}).json()
+        requests.post(f"{fake.url}/v1/registries", json={"serverAddress": "default.io"})
+        url = f"{fake.url}/v1/registries"
+        for _ in range(2):  # each answer as it was the first time
+            plain = requests.get(url).json()
+            assert [r["serverAddress"] for r in plain["data"]] == ["default.io"]
+            assert set(plain["data"][0]["actions"]) == {"update", "deactivate"}
+            in_other = requests.get(url, headers={"X-API-Project-Id": other["id"]})
+            assert in_other.json()["data"] == []
+            linked = requests.get(url, headers={"X-API-Action-Links": "true"}).json()["data"][0]
+            assert "actions" not in linked
+            assert set(linked["actionLinks"]) == {"update", "deactivate"}
+            moved = requests.get(url, headers={"Host": "rancher.elsewhere:8080"})
+            assert moved.json()["links"]["self"] == "http://rancher.elsewhere:8080/v1/registries"
+            assert moved.headers["X-API-Schemas"] == "http://rancher.elsewhere:8080/v1/schemas"
+
+
 def test_mock_rancher_with_custom_url_and_options() -> None:
     with mock_rancher("https://rancher.example.com:8443/", transition_delay=30) as fake:
         assert fake.url == "https://rancher.example.com:8443"
