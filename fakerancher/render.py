@@ -133,7 +133,6 @@ class Renderer:
 _PLAIN, _DATE, _STAMP, _REFERENCE, _EXTRA = "plain", "date", "stamp", "reference", "extra"
 
 
-_ACTIONS = "actions"
 _Entry = tuple[str, str, bool, str, str, str]
 # (record, its id, the values a behaviour or the create answer shows instead, its URL, its
 # actions, whether they are shown as `actionLinks`) -> its document
@@ -191,7 +190,7 @@ def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bo
     A document starts as a copy of one holding every key it may show, in order: the copy is
     made at its full size at once, and setting a key it has keeps the key's place. A key
     left out (a missing date's `...TS` twin) is deleted, which keeps the others' order."""
-    keys = ["id", "type", "links", _ACTIONS, "baseType"]
+    keys = ["id", "type", "links", "actions", "baseType"]
     lines = [
         "def fill(record, rid, overrides, url, actions, action_links):",
         "    doc = (LINKED if action_links else LISTED).copy()",
@@ -243,7 +242,7 @@ def _compile_filler(plan: _Plan, overridden: frozenset[str], shown_on_create: bo
     namespace: dict[str, Any] = {
         "LISTED": listed,
         "LINKED": {
-            ("actionLinks" if key == _ACTIONS else key): value for key, value in listed.items()
+            ("actionLinks" if key == "actions" else key): value for key, value in listed.items()
         },
         "format_date": format_date,
         "format_account_id": format_account_id,
