@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from werkzeug.exceptions import HTTPException
@@ -61,24 +61,6 @@ URL_MAP = Map(
 
 
 CACHED_PATH_LENGTH = 512  # paths (and shapes) longer than this are never cached
-_T = TypeVar("_T")
-
-
-def cached_per_path(maxsize: int) -> Callable[[Callable[[str], _T]], Callable[[str], _T]]:
-    """An LRU cache for a function of a path, bypassed for paths over `CACHED_PATH_LENGTH`:
-    the cache stays small whatever clients send."""
-
-    def decorate(function: Callable[[str], _T]) -> Callable[[str], _T]:
-        cached = functools.lru_cache(maxsize=maxsize)(function)
-
-        @functools.wraps(function)
-        def lookup(path: str) -> _T:
-            return cached(path) if len(path) <= CACHED_PATH_LENGTH else function(path)
-
-        return lookup
-
-    return decorate
-
 
 # The only literal path segments any rule has: the version (`any(...)`) and `scripts`.
 _LITERAL_SEGMENTS = (*VERSIONS, "scripts")
@@ -97,15 +79,16 @@ def route(path: str) -> tuple[str, Mapping[str, str]] | None:
     literally replaced by a placeholder. Every rule's variable parts take any one non-empty
     segment, so paths of one shape route alike; a client reading new ids never pays for a
     fresh match."""
-    matched = _route_shape(_VARIABLE_SEGMENT.sub(_PLACEHOLDER, path))
+    shape = _VARIABLE_SEGMENT.sub(_PLACEHOLDER, path)
+    # Long shapes are matched afresh: the cache stays small whatever clients send.
+    matched = _route_shape(shape) if len(shape) <= CACHED_PATH_LENGTH else _match_shape(shape)
     if matched is None:
         return None
     endpoint, names, indices = matched
     return endpoint, dict(zip(names, map(path.split("/").__getitem__, indices), strict=True))
 
 
-@cached_per_path(1024)
-def _route_shape(shape: str) -> tuple[str, tuple[str, ...], tuple[int, ...]] | None:
+def _match_shape(shape: str) -> tuple[str, tuple[str, ...], tuple[int, ...]] | None:
     """The endpoint, its arguments' names and the index of the segment each takes, for one
     path shape."""
     try:
@@ -119,6 +102,9 @@ def _route_shape(shape: str) -> tuple[str, tuple[str, ...], tuple[int, ...]] | N
     for value in args.values():
         indices.append(segments.index(value, indices[-1] + 1 if indices else 0))
     return endpoint, tuple(args), tuple(indices)
+
+
+_route_shape = functools.lru_cache(maxsize=1024)(_match_shape)
 
 
 @dataclass(slots=True)

@@ -193,7 +193,7 @@ class CattleApp:
         self.fake.calls.add(
             _KNOWN_METHODS.get(method, method),
             target.path,
-            loggable_query(params, reveal=reveal) if params else {},
+            loggable_query(params, reveal=reveal) if params else None,
             status,
             target.type,
             target.id,

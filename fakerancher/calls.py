@@ -167,7 +167,7 @@ class CallLog:
         self,
         method: str,
         path: str,
-        query: dict[str, Any],
+        query: dict[str, Any] | None,
         status: int,
         type: str | None,
         id: str | None,
@@ -176,7 +176,7 @@ class CallLog:
         body: Any,
         at: float,
     ) -> None:
-        """Log one call (its fields in `Call`'s order)."""
+        """Log one call (its fields in `Call`'s order; no query is None)."""
         fields = (method, path, query or None, status, type, id, action, duration, body, at)
         with self._lock:
             self._calls.append(fields)
